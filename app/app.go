@@ -1,0 +1,70 @@
+// Package app is Tessera's desktop shell: the Wails window around the same
+// frontend and API that `tessera serve` offers. It holds lifecycle hooks and
+// one-line delegations only; the work happens in the backend.
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"github.com/tessera-lab/tessera/app/cli"
+	"github.com/tessera-lab/tessera/backend"
+	"github.com/tessera-lab/tessera/backend/api"
+	"github.com/tessera-lab/tessera/frontend"
+)
+
+// App is bound into the window: its exported methods are callable from the
+// page as window.go.app.App.<Method>.
+type App struct {
+	ctx  context.Context
+	inst *cli.Instance
+}
+
+// Run opens the window and blocks until it is closed (by the user, or by
+// SIGINT or SIGTERM), then lets the caller close the instance.
+func Run(_ context.Context, inst *cli.Instance) error {
+	a := &App{inst: inst}
+	assets, _ := frontend.Assets()
+	inst.AddEmitter(&emitter{app: a})
+	return wails.Run(&options.App{
+		Title:     "Tessera",
+		Width:     1280,
+		Height:    840,
+		MinWidth:  900,
+		MinHeight: 600,
+		AssetServer: &assetserver.Options{
+			Assets:  assets,
+			Handler: inst.APIHandler(api.ModeDesktop), // requests not in assets: /api/…
+		},
+		BackgroundColour: &options.RGBA{R: 247, G: 248, B: 250, A: 255},
+		// Wails itself closes the window on SIGINT and SIGTERM and then
+		// returns here, so the caller's deferred Close flushes the broker.
+		OnStartup: func(wctx context.Context) { a.ctx = wctx },
+		Bind: []any{a},
+	})
+}
+
+// FrontendReady is called by the page once it has loaded and reached the
+// API. It records the moment, so an operator (and the desktop smoke test)
+// can tell the window booted for real.
+func (a *App) FrontendReady(userAgent string) error {
+	now := time.Now().UTC()
+	a.inst.Logf("desktop: frontend ready (%s)", userAgent)
+	return a.inst.DB.SetSetting(context.Background(), "desktop.last_ready",
+		fmt.Sprintf("%s %s", now.Format(time.RFC3339Nano), userAgent))
+}
+
+// emitter forwards backend events to the window as "tessera:event".
+type emitter struct{ app *App }
+
+func (e *emitter) Emit(ev backend.Event) {
+	if e.app.ctx != nil {
+		runtime.EventsEmit(e.app.ctx, "tessera:event", ev)
+	}
+}

@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"sync"
+
+	"github.com/tessera-lab/tessera/backend"
+	"github.com/tessera-lab/tessera/backend/api"
+	"github.com/tessera-lab/tessera/backend/auth"
+	"github.com/tessera-lab/tessera/backend/broker"
+	"github.com/tessera-lab/tessera/backend/projects"
+	"github.com/tessera-lab/tessera/backend/store"
+)
+
+// Instance is one running Tessera: its data folder, database, services and,
+// for the app and the server, its broker and API.
+type Instance struct {
+	Layout   backend.Layout
+	DB       *store.DB
+	Hub      *api.Hub
+	Projects *projects.Service
+	Auth     *auth.Service
+	Broker   *broker.Broker // nil for one-shot CLI commands
+	Logf     func(format string, args ...any)
+
+	emitters fanout
+}
+
+// open opens the data folder and the database. One-shot commands need no
+// more, and must not start a broker beside a running app.
+func open(ctx context.Context, c *common) (*Instance, error) {
+	if err := os.MkdirAll(c.data, 0o755); err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	inst := &Instance{Layout: backend.Layout{Root: c.data}, Hub: api.NewHub(), Logf: log.Printf}
+	dsn := c.db
+	if dsn == "" {
+		dsn = inst.Layout.DBPath()
+	} else if !store.IsPostgresDSN(dsn) {
+		return nil, backend.Errorf(backend.EINVALID, "--db must be a postgres:// URL (SQLite lives in the data folder)")
+	}
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	inst.DB = db
+	inst.emitters.add(inst.Hub)
+	inst.Projects = &projects.Service{Store: db, Layout: inst.Layout, Emitter: &inst.emitters}
+	inst.Auth = auth.NewService(db)
+	return inst, nil
+}
+
+// startBroker starts the embedded broker; listen "" opens no port.
+func (i *Instance) startBroker(ctx context.Context, listen, token string) error {
+	b, err := broker.Start(ctx, broker.Config{StoreDir: i.Layout.BrokerDir(), Listen: listen, Token: token, Logf: i.Logf})
+	if err != nil {
+		return fmt.Errorf("broker: %w", err)
+	}
+	i.Broker = b
+	return nil
+}
+
+// AddEmitter makes events reach e too (the desktop window).
+func (i *Instance) AddEmitter(e backend.Emitter) { i.emitters.add(e) }
+
+// APIHandler returns the API for a mode: desktop acts as the local admin,
+// the server signs users in.
+func (i *Instance) APIHandler(mode string) *api.Handler {
+	cfg := api.Config{Projects: i.Projects, Hub: i.Hub, Mode: mode, Version: backend.Version, Logf: i.Logf}
+	if mode == api.ModeDesktop {
+		cfg.LocalUser = &backend.User{Name: "local", Role: backend.RoleAdmin}
+	} else {
+		cfg.Auth = i.Auth
+	}
+	return api.NewHandler(cfg)
+}
+
+// Close stops the broker (flushing JetStream) and closes the database.
+func (i *Instance) Close() error {
+	var errs []error
+	if i.Broker != nil {
+		errs = append(errs, i.Broker.Close())
+	}
+	if i.DB != nil {
+		errs = append(errs, i.DB.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// fanout is an Emitter list that grows while the app starts.
+type fanout struct {
+	mu   sync.RWMutex
+	list backend.Emitters
+}
+
+func (f *fanout) add(e backend.Emitter) {
+	f.mu.Lock()
+	f.list = append(f.list, e)
+	f.mu.Unlock()
+}
+
+func (f *fanout) Emit(e backend.Event) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	f.list.Emit(e)
+}

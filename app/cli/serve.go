@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/tessera-lab/tessera/backend"
+	"github.com/tessera-lab/tessera/backend/api"
+	"github.com/tessera-lab/tessera/backend/auth"
+	"github.com/tessera-lab/tessera/frontend"
+)
+
+type serveFlags struct {
+	addr          string
+	agentsListen  string
+	agentToken    string
+	adminPassword string
+}
+
+func runServe(ctx context.Context, args []string, env Env) (*out, error) {
+	fs, c := newFlags("serve", env)
+	var sf serveFlags
+	fs.StringVar(&sf.addr, "addr", "127.0.0.1:8080", "HTTP `address` to serve the UI and API on (\":8080\" for every interface)")
+	fs.StringVar(&sf.agentsListen, "agents-listen", "", "accept GPU agents on this broker `address`, e.g. :4222")
+	fs.StringVar(&sf.agentToken, "agent-token", "", "the token agents present (default $TESSERA_AGENT_TOKEN, else generated and printed)")
+	fs.StringVar(&sf.adminPassword, "admin-password", "", "password of the first admin, used only while the database has no user (default: generated and printed)")
+	o := &out{env: env, json: c.json}
+	pos, err := parse(fs, args)
+	if err != nil {
+		return o, err
+	}
+	if len(pos) > 0 {
+		return o, backend.Errorf(backend.EINVALID, "unexpected argument %q", pos[0])
+	}
+	return o, serve(ctx, c, sf, env)
+}
+
+func serve(ctx context.Context, c *common, sf serveFlags, env Env) error {
+	inst, err := open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer inst.Close()
+	if err := ensureAdmin(ctx, inst, sf.adminPassword, env); err != nil {
+		return err
+	}
+	token := ""
+	if sf.agentsListen != "" {
+		token = agentToken(sf.agentToken, env)
+	}
+	if err := inst.startBroker(ctx, sf.agentsListen, token); err != nil {
+		return err
+	}
+	if u := inst.Broker.ClientURL(); u != "" {
+		fmt.Fprintf(env.Stdout, "GPU agents connect with: gpuagent --broker %s --token %s\n", u, token)
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/api/", inst.APIHandler(api.ModeServer))
+	assets, built := frontend.Assets()
+	if !built {
+		fmt.Fprintln(env.Stderr, "warning: the frontend is not built (run make build); the UI shows a placeholder")
+	}
+	mux.Handle("/", api.Static(assets))
+
+	ln, err := net.Listen("tcp", sf.addr)
+	if err != nil {
+		return backend.Errorf(backend.EINVALID, "cannot listen on %s: %v", sf.addr, err)
+	}
+	base, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return base },
+	}
+	srv.RegisterOnShutdown(cancel) // ends the live streams so Shutdown can finish
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(env.Stdout, "Tessera listening on %s\n", displayURL(ln.Addr()))
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer scancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	fmt.Fprintln(env.Stdout, "Tessera stopped")
+	return nil
+}
+
+// displayURL is the address a person types: localhost for "every interface".
+func displayURL(a net.Addr) string {
+	host, port, _ := net.SplitHostPort(a.String())
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// ensureAdmin creates the first admin of an empty database, so a new
+// classroom server can be signed into at once.
+func ensureAdmin(ctx context.Context, inst *Instance, password string, env Env) error {
+	n, err := inst.DB.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	shown := password == ""
+	if shown {
+		password = auth.NewToken()[:20]
+	}
+	if _, err := inst.Auth.CreateUser(ctx, "admin", backend.RoleAdmin, password); err != nil {
+		return err
+	}
+	if shown {
+		fmt.Fprintf(env.Stdout, "Created the first user: admin, password %s (change it with `tessera user password --name admin`)\n", password)
+	}
+	return nil
+}
+
+func agentToken(flagValue string, env Env) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if t := env.Getenv("TESSERA_AGENT_TOKEN"); t != "" {
+		return t
+	}
+	t := auth.NewToken()
+	fmt.Fprintln(env.Stdout, "Generated an agent token (set TESSERA_AGENT_TOKEN to keep one across restarts)")
+	return t
+}

@@ -1,0 +1,280 @@
+package api_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tessera-lab/tessera/backend"
+	"github.com/tessera-lab/tessera/backend/api"
+	"github.com/tessera-lab/tessera/backend/auth"
+	"github.com/tessera-lab/tessera/backend/projects"
+	"github.com/tessera-lab/tessera/backend/store"
+)
+
+const password = "classroom-pass"
+
+// newServer runs the API in server mode over a real SQLite file, with one
+// user per role named after the role.
+func newServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := store.Open(ctx, filepath.Join(dir, "tessera.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	hub := api.NewHub()
+	as := auth.NewService(db)
+	for _, r := range backend.Roles {
+		if _, err := as.CreateUser(ctx, string(r), r, password); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := api.NewHandler(api.Config{
+		Projects: &projects.Service{Store: db, Layout: backend.Layout{Root: dir}, Emitter: hub},
+		Auth:     as, Hub: hub, Mode: api.ModeServer, Version: "test",
+	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+type client struct {
+	t    *testing.T
+	base string
+	http *http.Client
+}
+
+func newClient(t *testing.T, srv *httptest.Server) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: t, base: srv.URL, http: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
+}
+
+// do sends a JSON request and decodes the JSON answer into out (if non-nil).
+func (c *client) do(method, path string, body any, out any) (int, string) {
+	c.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = strings.NewReader(string(b))
+	}
+	req, _ := http.NewRequest(method, c.base+path, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			c.t.Fatalf("%s %s: %v in %s", method, path, err, raw)
+		}
+	}
+	var e struct {
+		Error struct{ Code, Message string }
+	}
+	_ = json.Unmarshal(raw, &e)
+	return resp.StatusCode, e.Error.Code
+}
+
+func (c *client) login(name string) {
+	c.t.Helper()
+	if st, code := c.do("POST", "/api/login", map[string]string{"name": name, "password": password}, nil); st != 200 {
+		c.t.Fatalf("login %s: %d %s", name, st, code)
+	}
+}
+
+func TestSignInIsRequired(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(t, srv)
+	var h map[string]string
+	if st, _ := c.do("GET", "/api/health", nil, &h); st != 200 || h["mode"] != "server" {
+		t.Fatalf("health: %d %v", st, h)
+	}
+	for _, p := range []string{"/api/projects", "/api/session", "/api/events", "/api/projects/1"} {
+		if st, code := c.do("GET", p, nil, nil); st != 401 || code != backend.EUNAUTHORIZED {
+			t.Errorf("GET %s without session: %d %s", p, st, code)
+		}
+	}
+	if st, code := c.do("POST", "/api/login", map[string]string{"name": "admin", "password": "nope-nope"}, nil); st != 401 || code != backend.EUNAUTHORIZED {
+		t.Fatalf("wrong password: %d %s", st, code)
+	}
+	c.login("student")
+	var s struct {
+		User backend.User
+		Mode string
+	}
+	if st, _ := c.do("GET", "/api/session", nil, &s); st != 200 || s.User.Role != backend.RoleStudent {
+		t.Fatalf("session: %d %+v", st, s)
+	}
+	if st, _ := c.do("POST", "/api/logout", nil, nil); st != 204 {
+		t.Fatalf("logout: %d", st)
+	}
+	if st, _ := c.do("GET", "/api/projects", nil, nil); st != 401 {
+		t.Fatalf("after logout: %d", st)
+	}
+}
+
+// TestRolesOnProjects walks every role over every project route.
+func TestRolesOnProjects(t *testing.T) {
+	srv := newServer(t)
+	owner := newClient(t, srv)
+	owner.login("admin")
+	var p backend.Project
+	if st, _ := owner.do("POST", "/api/projects", map[string]string{"name": "Seed"}, &p); st != 201 {
+		t.Fatalf("seed: %d", st)
+	}
+	mayManage := map[backend.Role]bool{backend.RoleAdmin: true, backend.RoleProfessor: true}
+	for _, r := range backend.Roles {
+		t.Run(string(r), func(t *testing.T) {
+			c := newClient(t, srv)
+			c.login(string(r))
+			var list struct{ Projects []backend.Project }
+			if st, _ := c.do("GET", "/api/projects", nil, &list); st != 200 || len(list.Projects) == 0 {
+				t.Fatalf("list: %d %+v", st, list)
+			}
+			if st, _ := c.do("GET", "/api/projects/"+itoa(p.ID), nil, nil); st != 200 {
+				t.Fatalf("show: %d", st)
+			}
+			want := 403
+			if mayManage[r] {
+				want = 201
+			}
+			var mine backend.Project
+			if st, _ := c.do("POST", "/api/projects", map[string]string{"name": "by " + string(r)}, &mine); st != want {
+				t.Fatalf("create: %d, want %d", st, want)
+			}
+			id := p.ID
+			if mayManage[r] {
+				id = mine.ID
+			}
+			want = map[bool]int{true: 200, false: 403}[mayManage[r]]
+			if st, _ := c.do("PATCH", "/api/projects/"+itoa(id), map[string]string{"description": "x"}, nil); st != want {
+				t.Fatalf("update: %d, want %d", st, want)
+			}
+			want = map[bool]int{true: 204, false: 403}[mayManage[r]]
+			if st, _ := c.do("DELETE", "/api/projects/"+itoa(id), nil, nil); st != want {
+				t.Fatalf("delete: %d, want %d", st, want)
+			}
+		})
+	}
+}
+
+func TestProjectErrors(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(t, srv)
+	c.login("professor")
+	cases := []struct {
+		method, path string
+		body         any
+		status       int
+		code         string
+	}{
+		{"POST", "/api/projects", map[string]string{"name": "  "}, 400, backend.EINVALID},
+		{"POST", "/api/projects", map[string]any{"name": "x", "colour": "red"}, 400, backend.EINVALID},
+		{"POST", "/api/projects", map[string]string{"name": "Roofs"}, 201, ""},
+		{"POST", "/api/projects", map[string]string{"name": "Roofs"}, 409, backend.ECONFLICT},
+		{"GET", "/api/projects/abc", nil, 400, backend.EINVALID},
+		{"GET", "/api/projects/-3", nil, 400, backend.EINVALID},
+		{"GET", "/api/projects/999", nil, 404, backend.ENOTFOUND},
+		{"DELETE", "/api/projects/999", nil, 404, backend.ENOTFOUND},
+		{"GET", "/api/nothing", nil, 404, backend.ENOTFOUND},
+	}
+	for _, tc := range cases {
+		if st, code := c.do(tc.method, tc.path, tc.body, nil); st != tc.status || code != tc.code {
+			t.Errorf("%s %s: %d %q, want %d %q", tc.method, tc.path, st, code, tc.status, tc.code)
+		}
+	}
+	// A body that is not JSON, as a cross-site form would send it.
+	req, _ := http.NewRequest("POST", srv.URL+"/api/projects", strings.NewReader("name=evil"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 400 {
+		t.Fatalf("form post: %d, want 400", resp.StatusCode)
+	}
+}
+
+func TestLiveStreamCarriesProjectEvents(t *testing.T) {
+	srv := newServer(t)
+	student := newClient(t, srv)
+	student.login("student")
+	req, _ := http.NewRequest("GET", srv.URL+"/api/events", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := student.http.Do(req.WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("content type %q", ct)
+	}
+	events := make(chan backend.Event, 8)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				var e backend.Event
+				if json.Unmarshal([]byte(d), &e) == nil {
+					events <- e
+				}
+			}
+		}
+	}()
+	prof := newClient(t, srv)
+	prof.login("professor")
+	var p backend.Project
+	if st, _ := prof.do("POST", "/api/projects", map[string]string{"name": "Live"}, &p); st != 201 {
+		t.Fatalf("create: %d", st)
+	}
+	select {
+	case e := <-events:
+		if e.Type != backend.EventProjectCreated || e.ProjectID != p.ID {
+			t.Fatalf("event %+v", e)
+		}
+	case <-ctx.Done():
+		t.Fatal("no event on the live stream")
+	}
+}
+
+func TestDesktopModeActsAsLocalAdmin(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(context.Background(), filepath.Join(dir, "tessera.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	h := api.NewHandler(api.Config{
+		Projects:  &projects.Service{Store: db, Layout: backend.Layout{Root: dir}},
+		LocalUser: &backend.User{ID: 0, Name: "local", Role: backend.RoleAdmin},
+		Mode:      api.ModeDesktop,
+	})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	c := newClient(t, srv)
+	if st, _ := c.do("POST", "/api/projects", map[string]string{"name": "Offline"}, nil); st != 201 {
+		t.Fatalf("create in desktop mode: %d", st)
+	}
+	if st, code := c.do("POST", "/api/login", map[string]string{"name": "a", "password": "b"}, nil); st != 400 || code != backend.EINVALID {
+		t.Fatalf("login in desktop mode: %d %s", st, code)
+	}
+}
+
+func itoa(i int64) string { b, _ := json.Marshal(i); return string(b) }

@@ -1,0 +1,131 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/tessera-lab/tessera/backend"
+)
+
+// Store is what the auth service needs from the database.
+type Store interface {
+	CreateUser(ctx context.Context, u *backend.User, passwordHash string) error
+	FindUserByName(ctx context.Context, name string) (*backend.User, string, error)
+	FindUsers(ctx context.Context) ([]*backend.User, error)
+	CountUsers(ctx context.Context) (int, error)
+	SetUserPassword(ctx context.Context, name, passwordHash string) error
+	CreateSession(ctx context.Context, tokenHash string, userID int64, expires time.Time) error
+	FindSessionUser(ctx context.Context, tokenHash string) (*backend.User, error)
+	DeleteSession(ctx context.Context, tokenHash string) error
+}
+
+// MinPasswordLen is the shortest password accepted.
+const MinPasswordLen = 8
+
+// SessionTTL is how long a sign-in lasts: a term's week of lectures.
+const SessionTTL = 7 * 24 * time.Hour
+
+// Service signs users in and out of a classroom server.
+type Service struct {
+	Store Store
+	Now   func() time.Time
+}
+
+// NewService returns a Service over st.
+func NewService(st Store) *Service { return &Service{Store: st, Now: time.Now} }
+
+// CreateUser adds a user with a role and password.
+func (s *Service) CreateUser(ctx context.Context, name string, role backend.Role, password string) (*backend.User, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 64 || strings.ContainsAny(name, " \t\r\n\x00") {
+		return nil, backend.Errorf(backend.EINVALID, "user name must be 1 to 64 characters without spaces")
+	}
+	if !role.Valid() {
+		return nil, backend.Errorf(backend.EINVALID, "unknown role %q: use admin, professor, assistant or student", role)
+	}
+	hash, err := hashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	u := &backend.User{Name: name, Role: role}
+	if err := s.Store.CreateUser(ctx, u, hash); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// SetPassword replaces a user's password and signs them out everywhere.
+func (s *Service) SetPassword(ctx context.Context, name, password string) error {
+	hash, err := hashPassword(password)
+	if err != nil {
+		return err
+	}
+	return s.Store.SetUserPassword(ctx, name, hash)
+}
+
+func hashPassword(password string) (string, error) {
+	if len(password) < MinPasswordLen {
+		return "", backend.Errorf(backend.EINVALID, "password must be at least %d characters", MinPasswordLen)
+	}
+	if len(password) > 72 {
+		return "", backend.Errorf(backend.EINVALID, "password must be at most 72 bytes")
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	return string(h), err
+}
+
+// Login checks a name and password and returns a new session token. The same
+// error is returned for an unknown name and a wrong password.
+func (s *Service) Login(ctx context.Context, name, password string) (*backend.User, string, error) {
+	bad := backend.Errorf(backend.EUNAUTHORIZED, "wrong user name or password")
+	u, hash, err := s.Store.FindUserByName(ctx, strings.TrimSpace(name))
+	if backend.ErrorCode(err) == backend.ENOTFOUND {
+		return nil, "", bad
+	} else if err != nil {
+		return nil, "", err
+	}
+	if hash == "" || bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+		return nil, "", bad
+	}
+	token := NewToken()
+	if err := s.Store.CreateSession(ctx, hashToken(token), u.ID, s.Now().Add(SessionTTL)); err != nil {
+		return nil, "", err
+	}
+	return u, token, nil
+}
+
+// Authenticate returns the user a session token belongs to.
+func (s *Service) Authenticate(ctx context.Context, token string) (*backend.User, error) {
+	if token == "" {
+		return nil, backend.Errorf(backend.EUNAUTHORIZED, "sign in first")
+	}
+	return s.Store.FindSessionUser(ctx, hashToken(token))
+}
+
+// Logout ends a session.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	return s.Store.DeleteSession(ctx, hashToken(token))
+}
+
+// NewToken returns 32 random bytes, URL-safe encoded: session tokens and
+// generated agent tokens and passwords.
+func NewToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// hashToken is what the database keeps, so a leaked database holds no usable session.
+func hashToken(t string) string {
+	h := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(h[:])
+}

@@ -1,0 +1,53 @@
+package auth_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/tessera-lab/tessera/backend"
+	"github.com/tessera-lab/tessera/backend/auth"
+	"github.com/tessera-lab/tessera/backend/store"
+)
+
+func TestLoginLogout(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := auth.NewService(db)
+
+	if _, err := s.CreateUser(ctx, "ada", backend.RoleStudent, "short"); backend.ErrorCode(err) != backend.EINVALID {
+		t.Fatalf("short password: %v", err)
+	}
+	if _, err := s.CreateUser(ctx, "ada", "dean", "long enough"); backend.ErrorCode(err) != backend.EINVALID {
+		t.Fatalf("bad role: %v", err)
+	}
+	if _, err := s.CreateUser(ctx, "ada", backend.RoleStudent, "correct horse"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range [][2]string{{"ada", "wrong horse"}, {"bob", "correct horse"}} {
+		_, _, err := s.Login(ctx, c[0], c[1])
+		if backend.ErrorCode(err) != backend.EUNAUTHORIZED || backend.ErrorMessage(err) != "wrong user name or password" {
+			t.Fatalf("login %v: %v", c, err)
+		}
+	}
+	u, tok, err := s.Login(ctx, "ada", "correct horse")
+	if err != nil || u.Role != backend.RoleStudent || len(tok) < 40 {
+		t.Fatalf("login: %+v %q %v", u, tok, err)
+	}
+	if got, err := s.Authenticate(ctx, tok); err != nil || got.ID != u.ID {
+		t.Fatalf("authenticate: %+v %v", got, err)
+	}
+	if _, err := s.Authenticate(ctx, tok+"x"); backend.ErrorCode(err) != backend.EUNAUTHORIZED {
+		t.Fatalf("forged token: %v", err)
+	}
+	if err := s.Logout(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, tok); backend.ErrorCode(err) != backend.EUNAUTHORIZED {
+		t.Fatalf("after logout: %v", err)
+	}
+}

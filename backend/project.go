@@ -1,0 +1,50 @@
+package backend
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Project is one class exercise: its images, tiles, labels and training runs
+// live under <data>/projects/project-{id}/.
+type Project struct {
+	ID          int64     `json:"id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// ProjectUpdate holds the fields to change; nil leaves a field as it is.
+type ProjectUpdate struct {
+	Name        *string `json:"name,omitempty"`
+	Description *string `json:"description,omitempty"`
+}
+
+// ProjectService manages projects, their folders and their rows.
+type ProjectService interface {
+	CreateProject(ctx context.Context, p *Project) error
+	FindProjects(ctx context.Context) ([]*Project, error)
+	FindProjectByID(ctx context.Context, id int64) (*Project, error)
+	UpdateProject(ctx context.Context, id int64, upd ProjectUpdate) (*Project, error)
+	DeleteProject(ctx context.Context, id int64) error
+}
+
+// MaxProjectNameLen bounds a project's name, in characters.
+const MaxProjectNameLen = 100
+
+// NormalizeProjectName trims a name and checks it is usable.
+func NormalizeProjectName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return "", Errorf(EINVALID, "project name is required")
+	case utf8.RuneCountInString(name) > MaxProjectNameLen:
+		return "", Errorf(EINVALID, "project name is longer than %d characters", MaxProjectNameLen)
+	case strings.ContainsAny(name, "\x00\n\r\t"):
+		return "", Errorf(EINVALID, "project name must not contain control characters")
+	}
+	return name, nil
+}

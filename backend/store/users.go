@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/tessera-lab/tessera/backend"
+)
+
+// CreateUser inserts u with the given password hash and fills its ID.
+func (d *DB) CreateUser(ctx context.Context, u *backend.User, passwordHash string) error {
+	u.CreatedAt = d.Now()
+	id, err := d.insertID(ctx, `INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)`,
+		u.Name, string(u.Role), passwordHash, u.CreatedAt)
+	if err != nil {
+		return conflict(err, "a user named %q already exists", u.Name)
+	}
+	u.ID = id
+	return nil
+}
+
+func scanUser(s interface{ Scan(...any) error }) (*backend.User, string, error) {
+	var u backend.User
+	var role, hash string
+	if err := s.Scan(&u.ID, &u.Name, &role, &hash, &u.CreatedAt); err != nil {
+		return nil, "", err
+	}
+	u.Role, u.CreatedAt = backend.Role(role), u.CreatedAt.UTC()
+	return &u, hash, nil
+}
+
+// FindUserByName returns a user and their password hash, or ENOTFOUND.
+func (d *DB) FindUserByName(ctx context.Context, name string) (*backend.User, string, error) {
+	u, hash, err := scanUser(d.queryRow(ctx, `SELECT id, name, role, password_hash, created_at FROM users WHERE name = ?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", backend.Errorf(backend.ENOTFOUND, "user %q not found", name)
+	}
+	return u, hash, err
+}
+
+// FindUsers returns every user by name.
+func (d *DB) FindUsers(ctx context.Context) ([]*backend.User, error) {
+	rows, err := d.query(ctx, `SELECT id, name, role, password_hash, created_at FROM users ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	us := []*backend.User{}
+	for rows.Next() {
+		u, _, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		us = append(us, u)
+	}
+	return us, rows.Err()
+}
+
+// CountUsers returns how many users exist.
+func (d *DB) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	err := d.queryRow(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
+	return n, err
+}
+
+// SetUserPassword replaces a user's password hash and ends their sessions.
+func (d *DB) SetUserPassword(ctx context.Context, name, passwordHash string) error {
+	u, _, err := d.FindUserByName(ctx, name)
+	if err != nil {
+		return err
+	}
+	if _, err := d.exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, passwordHash, u.ID); err != nil {
+		return err
+	}
+	_, err = d.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID)
+	return err
+}
+
+// CreateSession records a session token's hash for a user.
+func (d *DB) CreateSession(ctx context.Context, tokenHash string, userID int64, expires time.Time) error {
+	_, err := d.exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+		tokenHash, userID, d.Now(), expires.UTC())
+	return err
+}
+
+// FindSessionUser returns the user of an unexpired session, or EUNAUTHORIZED.
+func (d *DB) FindSessionUser(ctx context.Context, tokenHash string) (*backend.User, error) {
+	u, _, err := scanUser(d.queryRow(ctx, `SELECT u.id, u.name, u.role, u.password_hash, u.created_at
+		FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = ? AND s.expires_at > ?`, tokenHash, d.Now()))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, backend.Errorf(backend.EUNAUTHORIZED, "session expired or unknown: sign in again")
+	}
+	return u, err
+}
+
+// DeleteSession ends one session.
+func (d *DB) DeleteSession(ctx context.Context, tokenHash string) error {
+	_, err := d.exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
+	return err
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalHash, href, parseRoute, steps, type Route } from './router';
+
+describe('parseRoute', () => {
+  const cases: [string, Route][] = [
+    ['', { name: 'projects' }],
+    ['#', { name: 'projects' }],
+    ['#/', { name: 'projects' }],
+    ['#/projects', { name: 'projects' }],
+    ['#/projects/', { name: 'projects' }],
+    ['#/projects/3', { name: 'project', id: 3, step: 'images' }],
+    ['#/projects/3/images', { name: 'project', id: 3, step: 'images' }],
+    ['#/projects/3/annotate', { name: 'project', id: 3, step: 'annotate' }],
+    ['#/projects/12/train', { name: 'project', id: 12, step: 'train' }],
+    ['#/projects/12/monitor?x=1', { name: 'project', id: 12, step: 'monitor' }],
+    ['#/projects/12/results', { name: 'project', id: 12, step: 'results' }],
+    ['#/projects/0/images', { name: 'not_found', path: '/projects/0/images' }],
+    ['#/projects/03/images', { name: 'not_found', path: '/projects/03/images' }],
+    ['#/projects/abc', { name: 'not_found', path: '/projects/abc' }],
+    ['#/projects/3/nope', { name: 'not_found', path: '/projects/3/nope' }],
+    ['#/projects/3/images/x', { name: 'not_found', path: '/projects/3/images/x' }],
+    ['#/elsewhere', { name: 'not_found', path: '/elsewhere' }],
+    ['#/projects/%E0%A4%A', { name: 'not_found', path: '/projects/%E0%A4%A' }],
+  ];
+  for (const [hash, want] of cases) {
+    it(`reads ${JSON.stringify(hash)}`, () => {
+      expect(parseRoute(hash)).toEqual(want);
+    });
+  }
+});
+
+describe('href', () => {
+  it('round-trips every step', () => {
+    for (const step of steps) {
+      const r: Route = { name: 'project', id: 7, step };
+      expect(href(r)).toBe(`#/projects/7/${step}`);
+      expect(parseRoute(href(r))).toEqual(r);
+    }
+    expect(href({ name: 'projects' })).toBe('#/projects');
+  });
+});
+
+describe('canonicalHash', () => {
+  it('rewrites aliases and leaves canonical hashes alone', () => {
+    expect(canonicalHash('')).toBe('#/projects');
+    expect(canonicalHash('#/')).toBe('#/projects');
+    expect(canonicalHash('#/projects/3')).toBe('#/projects/3/images');
+    expect(canonicalHash('#/projects')).toBeNull();
+    expect(canonicalHash('#/projects/3/train')).toBeNull();
+    expect(canonicalHash('#/nowhere')).toBeNull();
+  });
+});

@@ -1,0 +1,65 @@
+// Hash routing: the page itself is always "/" (or wails://wails/), the route
+// lives after "#", so it works in the desktop window and in any browser
+// without the server knowing about routes.
+
+export const steps = ['images', 'annotate', 'train', 'monitor', 'results'] as const;
+export type Step = (typeof steps)[number];
+
+export type Route =
+  | { name: 'projects' }
+  | { name: 'project'; id: number; step: Step }
+  | { name: 'not_found'; path: string };
+
+function isStep(s: string): s is Step {
+  return (steps as readonly string[]).includes(s);
+}
+
+/** Reads a location hash ("#/projects/3/train", "", "#") into a route. */
+export function parseRoute(hash: string): Route {
+  let path = hash.startsWith('#') ? hash.slice(1) : hash;
+  const q = path.indexOf('?');
+  if (q >= 0) path = path.slice(0, q);
+  let parts: string[];
+  try {
+    parts = path.split('/').filter((p) => p !== '').map((p) => decodeURIComponent(p));
+  } catch {
+    return { name: 'not_found', path };
+  }
+
+  if (parts.length === 0) return { name: 'projects' };
+  if (parts[0] !== 'projects') return { name: 'not_found', path };
+  if (parts.length === 1) return { name: 'projects' };
+
+  const idText = parts[1] ?? '';
+  if (!/^[1-9][0-9]{0,15}$/.test(idText)) return { name: 'not_found', path };
+  const id = Number(idText);
+  if (!Number.isSafeInteger(id)) return { name: 'not_found', path };
+
+  if (parts.length === 2) return { name: 'project', id, step: 'images' };
+  const step = parts[2] ?? '';
+  if (parts.length === 3 && isStep(step)) return { name: 'project', id, step };
+  return { name: 'not_found', path };
+}
+
+/** The hash ("#/…") that shows a route. */
+export function href(route: Route): string {
+  switch (route.name) {
+    case 'projects':
+      return '#/projects';
+    case 'project':
+      return `#/projects/${route.id}/${route.step}`;
+    case 'not_found':
+      return '#' + (route.path.startsWith('/') ? route.path : '/' + route.path);
+  }
+}
+
+/**
+ * The hash a route should be shown under when the given one is an alias
+ * ("" → "#/projects", "#/projects/3" → "#/projects/3/images"), else null.
+ */
+export function canonicalHash(hash: string): string | null {
+  const route = parseRoute(hash);
+  if (route.name === 'not_found') return null;
+  const want = href(route);
+  return want === hash ? null : want;
+}

@@ -1,0 +1,62 @@
+// Command gpuagent is Tessera's training agent: it connects to a broker (the
+// classroom server's, or one it hosts itself with --listen) and trains.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/tessera-lab/tessera/backend/broker"
+	"github.com/tessera-lab/tessera/gpuagent/agent"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:])
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gpuagent:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("gpuagent", flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), agent.Usage()); fs.PrintDefaults() }
+	var cfg agent.Config
+	fs.StringVar(&cfg.Broker, "broker", "", "broker `url` to connect to, e.g. nats://gpu-box:4222")
+	fs.StringVar(&cfg.Token, "token", os.Getenv("TESSERA_AGENT_TOKEN"), "the broker's agent token (default $TESSERA_AGENT_TOKEN)")
+	fs.StringVar(&cfg.Name, "name", "", "this agent's name (default: host name)")
+	fs.StringVar(&cfg.Pool, "pool", "default", "worker pool to take jobs from")
+	fs.StringVar(&cfg.WorkDir, "workdir", "", "folder for job files (default: the temp dir)")
+	listen := fs.String("listen", "", "also host a broker on this `address`, e.g. :4222")
+	data := fs.String("data", "gpuagent-data", "broker store `dir` when hosting with --listen")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return nil
+		}
+		return err
+	}
+	logger := log.New(os.Stdout, "", log.LstdFlags)
+	cfg.Logf = logger.Printf
+	if *listen != "" {
+		b, err := broker.Start(ctx, broker.Config{StoreDir: *data, Listen: *listen, Token: cfg.Token, Logf: logger.Printf})
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		logger.Printf("hosting a broker at %s", b.ClientURL())
+		if cfg.Broker == "" {
+			cfg.Broker = b.ClientURL()
+		}
+	}
+	if cfg.Broker == "" {
+		return fmt.Errorf("--broker or --listen is required\n%s", agent.Usage())
+	}
+	return agent.Run(ctx, cfg)
+}
