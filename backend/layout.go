@@ -13,15 +13,19 @@ import (
 //	<root>/projects/project-{id}/{input_images,tiles,annotations,ml/pipelines}
 type Layout struct{ Root string }
 
-func (l Layout) DBPath() string        { return filepath.Join(l.Root, "tessera.db") }
-func (l Layout) BrokerDir() string     { return filepath.Join(l.Root, "broker") }
-func (l Layout) ProjectsDir() string   { return filepath.Join(l.Root, "projects") }
+func (l Layout) DBPath() string      { return filepath.Join(l.Root, "tessera.db") }
+func (l Layout) BrokerDir() string   { return filepath.Join(l.Root, "broker") }
+func (l Layout) ProjectsDir() string { return filepath.Join(l.Root, "projects") }
 func (l Layout) ProjectDir(id int64) string {
 	return filepath.Join(l.ProjectsDir(), fmt.Sprintf("project-%d", id))
 }
-func (l Layout) InputImagesDir(id int64) string { return filepath.Join(l.ProjectDir(id), "input_images") }
-func (l Layout) TilesDir(id int64) string       { return filepath.Join(l.ProjectDir(id), "tiles") }
-func (l Layout) AnnotationsDir(id int64) string { return filepath.Join(l.ProjectDir(id), "annotations") }
+func (l Layout) InputImagesDir(id int64) string {
+	return filepath.Join(l.ProjectDir(id), "input_images")
+}
+func (l Layout) TilesDir(id int64) string { return filepath.Join(l.ProjectDir(id), "tiles") }
+func (l Layout) AnnotationsDir(id int64) string {
+	return filepath.Join(l.ProjectDir(id), "annotations")
+}
 func (l Layout) PipelinesDir(id int64) string {
 	return filepath.Join(l.ProjectDir(id), "ml", "pipelines")
 }

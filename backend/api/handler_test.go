@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/tessera-lab/tessera/backend"
 	"github.com/tessera-lab/tessera/backend/api"
 	"github.com/tessera-lab/tessera/backend/auth"
@@ -35,6 +37,7 @@ func newServer(t *testing.T) *httptest.Server {
 	t.Cleanup(func() { db.Close() })
 	hub := api.NewHub()
 	as := auth.NewService(db)
+	as.Cost = bcrypt.MinCost
 	for _, r := range backend.Roles {
 		if _, err := as.CreateUser(ctx, string(r), r, password); err != nil {
 			t.Fatal(err)

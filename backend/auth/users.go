@@ -36,10 +36,14 @@ const SessionTTL = 7 * 24 * time.Hour
 type Service struct {
 	Store Store
 	Now   func() time.Time
+	// Cost is bcrypt's work factor; tests lower it.
+	Cost int
 }
 
 // NewService returns a Service over st.
-func NewService(st Store) *Service { return &Service{Store: st, Now: time.Now} }
+func NewService(st Store) *Service {
+	return &Service{Store: st, Now: time.Now, Cost: bcrypt.DefaultCost}
+}
 
 // CreateUser adds a user with a role and password.
 func (s *Service) CreateUser(ctx context.Context, name string, role backend.Role, password string) (*backend.User, error) {
@@ -50,7 +54,7 @@ func (s *Service) CreateUser(ctx context.Context, name string, role backend.Role
 	if !role.Valid() {
 		return nil, backend.Errorf(backend.EINVALID, "unknown role %q: use admin, professor, assistant or student", role)
 	}
-	hash, err := hashPassword(password)
+	hash, err := s.hashPassword(password)
 	if err != nil {
 		return nil, err
 	}
@@ -63,21 +67,21 @@ func (s *Service) CreateUser(ctx context.Context, name string, role backend.Role
 
 // SetPassword replaces a user's password and signs them out everywhere.
 func (s *Service) SetPassword(ctx context.Context, name, password string) error {
-	hash, err := hashPassword(password)
+	hash, err := s.hashPassword(password)
 	if err != nil {
 		return err
 	}
 	return s.Store.SetUserPassword(ctx, name, hash)
 }
 
-func hashPassword(password string) (string, error) {
+func (s *Service) hashPassword(password string) (string, error) {
 	if len(password) < MinPasswordLen {
 		return "", backend.Errorf(backend.EINVALID, "password must be at least %d characters", MinPasswordLen)
 	}
 	if len(password) > 72 {
 		return "", backend.Errorf(backend.EINVALID, "password must be at most 72 bytes")
 	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	h, err := bcrypt.GenerateFromPassword([]byte(password), s.Cost)
 	return string(h), err
 }
 
