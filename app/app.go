@@ -46,7 +46,7 @@ func Run(_ context.Context, inst *cli.Instance) error {
 		// Wails itself closes the window on SIGINT and SIGTERM and then
 		// returns here, so the caller's deferred Close flushes the broker.
 		OnStartup: func(wctx context.Context) { a.ctx = wctx },
-		Bind: []any{a},
+		Bind:      []any{a},
 	})
 }
 

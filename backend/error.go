@@ -56,3 +56,17 @@ func ErrorMessage(err error) string {
 	}
 	return "internal error"
 }
+
+// ErrorMessageOrText is ErrorMessage for *Error chains and err.Error() for
+// others: for reports that list failures to the operator who can act on the
+// detail (an import's failed files).
+func ErrorMessageOrText(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

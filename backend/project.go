@@ -10,17 +10,25 @@ import (
 // Project is one class exercise: its images, tiles, labels and training runs
 // live under <data>/projects/project-{id}/.
 type Project struct {
-	ID          int64     `json:"id"`
-	Name        string    `json:"name"`
-	Description string    `json:"description"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	// TileSize and TileOverlap apply to images imported from now on.
+	TileSize    int `json:"tile_size"`
+	TileOverlap int `json:"tile_overlap"`
+	// MaxPixels caps an image's size in this project; 0 is the default cap.
+	MaxPixels int64     `json:"max_pixels"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // ProjectUpdate holds the fields to change; nil leaves a field as it is.
 type ProjectUpdate struct {
 	Name        *string `json:"name,omitempty"`
 	Description *string `json:"description,omitempty"`
+	TileSize    *int    `json:"tile_size,omitempty"`
+	TileOverlap *int    `json:"tile_overlap,omitempty"`
+	MaxPixels   *int64  `json:"max_pixels,omitempty"`
 }
 
 // ProjectService manages projects, their folders and their rows.
@@ -47,4 +55,15 @@ func NormalizeProjectName(name string) (string, error) {
 		return "", Errorf(EINVALID, "project name must not contain control characters")
 	}
 	return name, nil
+}
+
+// CheckTiling validates a tile size and overlap.
+func CheckTiling(size, overlap int) error {
+	if size < MinTileSize || size > MaxTileSize {
+		return Errorf(EINVALID, "tile size must be between %d and %d pixels, not %d", MinTileSize, MaxTileSize, size)
+	}
+	if overlap < 0 || overlap >= size/2 {
+		return Errorf(EINVALID, "tile overlap must be at least 0 and less than half the tile size (%d), not %d", size/2, overlap)
+	}
+	return nil
 }

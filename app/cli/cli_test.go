@@ -104,7 +104,9 @@ func TestBadInputGivesClearErrorAndExit1(t *testing.T) {
 			t.Errorf("%v: exit %d stdout %q", c.args, r.code, r.stdout)
 			continue
 		}
-		var e struct{ Error struct{ Code, Message string } }
+		var e struct {
+			Error struct{ Code, Message string }
+		}
 		decodeJSON(t, r.stderr, &e)
 		if e.Error.Code != c.code || e.Error.Message != c.msg {
 			t.Errorf("%v: %+v, want %s %q", c.args, e.Error, c.code, c.msg)

@@ -8,11 +8,11 @@ import (
 	"github.com/tessera-lab/tessera/backend"
 )
 
-const projectColumns = `id, name, description, created_at, updated_at`
+const projectColumns = `id, name, description, tile_size, tile_overlap, max_pixels, created_at, updated_at`
 
 func scanProject(s interface{ Scan(...any) error }) (*backend.Project, error) {
 	var p backend.Project
-	if err := s.Scan(&p.ID, &p.Name, &p.Description, &p.CreatedAt, &p.UpdatedAt); err != nil {
+	if err := s.Scan(&p.ID, &p.Name, &p.Description, &p.TileSize, &p.TileOverlap, &p.MaxPixels, &p.CreatedAt, &p.UpdatedAt); err != nil {
 		return nil, err
 	}
 	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
@@ -22,8 +22,12 @@ func scanProject(s interface{ Scan(...any) error }) (*backend.Project, error) {
 // CreateProject inserts p and fills its ID and times. The name must be unique.
 func (d *DB) CreateProject(ctx context.Context, p *backend.Project) error {
 	now := d.Now()
-	id, err := d.insertID(ctx, `INSERT INTO projects (name, description, created_at, updated_at) VALUES (?, ?, ?, ?)`,
-		p.Name, p.Description, now, now)
+	if p.TileSize == 0 {
+		p.TileSize = backend.DefaultTileSize
+	}
+	id, err := d.insertID(ctx, `INSERT INTO projects (name, description, tile_size, tile_overlap, max_pixels, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		p.Name, p.Description, p.TileSize, p.TileOverlap, p.MaxPixels, now, now)
 	if err != nil {
 		return conflict(err, "a project named %q already exists", p.Name)
 	}
@@ -70,9 +74,18 @@ func (d *DB) UpdateProject(ctx context.Context, id int64, upd backend.ProjectUpd
 	if upd.Description != nil {
 		p.Description = *upd.Description
 	}
+	if upd.TileSize != nil {
+		p.TileSize = *upd.TileSize
+	}
+	if upd.TileOverlap != nil {
+		p.TileOverlap = *upd.TileOverlap
+	}
+	if upd.MaxPixels != nil {
+		p.MaxPixels = *upd.MaxPixels
+	}
 	p.UpdatedAt = d.Now()
-	if _, err := d.exec(ctx, `UPDATE projects SET name = ?, description = ?, updated_at = ? WHERE id = ?`,
-		p.Name, p.Description, p.UpdatedAt, id); err != nil {
+	if _, err := d.exec(ctx, `UPDATE projects SET name = ?, description = ?, tile_size = ?, tile_overlap = ?, max_pixels = ?, updated_at = ?
+		WHERE id = ?`, p.Name, p.Description, p.TileSize, p.TileOverlap, p.MaxPixels, p.UpdatedAt, id); err != nil {
 		return nil, conflict(err, "a project named %q already exists", p.Name)
 	}
 	return p, nil

@@ -75,6 +75,78 @@ export interface ProjectUpdate {
   description?: string;
 }
 
+export type ImageFormat = 'jpeg' | 'png' | 'tiff' | 'bmp' | 'webp';
+export type ImageState = 'queued' | 'tiling' | 'ready' | 'failed' | 'missing';
+
+/** The zoom pyramid of an image, level levels-1 being full size. */
+export interface Pyramid {
+  tile_size: number;
+  levels: number;
+  format: 'jpg';
+}
+
+/** An imported image: its original file in input_images/ and how it was tiled. */
+export interface Image {
+  id: number;
+  project_id: number;
+  /** The original file name. */
+  name: string;
+  /** Its name in input_images/. */
+  file: string;
+  format: ImageFormat;
+  width: number;
+  height: number;
+  bit_depth: number;
+  channels: number;
+  bytes: number;
+  sha256: string;
+  tile_size: number;
+  overlap: number;
+  tiles_count: number;
+  state: ImageState;
+  error: string;
+  pyramid: Pyramid | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ImagePage {
+  images: Image[];
+  total: number;
+}
+
+/** One tile cut from an image; row and col count from 0, x and y in image pixels. */
+export interface Tile {
+  id: number;
+  image_id: number;
+  row: number;
+  col: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  name: string;
+}
+
+export interface TilePage {
+  tiles: Tile[];
+  total: number;
+}
+
+/** What an import did with each file it was given. */
+export interface ImportResult {
+  imported: Image[];
+  duplicates: { path: string; image_id: number }[];
+  failed: { path: string; error: string }[];
+}
+
+/** Tiling progress of one image, from an "image.progress" event. */
+export interface ImageProgress {
+  image_id: number;
+  done: number;
+  total: number;
+}
+
 /** Something the UIs should hear about at once, from /api/events or Wails. */
 export interface LiveEvent {
   type: string;
@@ -177,6 +249,107 @@ export function decodeProjects(v: unknown): Project[] {
   if (list === null) return [];
   if (!Array.isArray(list)) throw bad('projects');
   return list.map(decodeProject);
+}
+
+const imageFormats: readonly ImageFormat[] = ['jpeg', 'png', 'tiff', 'bmp', 'webp'];
+const imageStates: readonly ImageState[] = ['queued', 'tiling', 'ready', 'failed', 'missing'];
+
+/** A list field: a Go nil slice marshals as null, read as empty. */
+function list(o: Obj, key: string, what: string): unknown[] {
+  const v = o[key];
+  if (v === null || v === undefined) return [];
+  if (!Array.isArray(v)) throw bad(`${what}.${key}`);
+  return v;
+}
+
+function decodePyramid(v: unknown): Pyramid | null {
+  if (v === null || v === undefined) return null;
+  if (!isObj(v)) throw bad('image.pyramid');
+  const p: Pyramid = {
+    tile_size: num(v, 'tile_size', 'image.pyramid'),
+    levels: num(v, 'levels', 'image.pyramid'),
+    format: oneOf(v, 'format', ['jpg'] as const, 'image.pyramid'),
+  };
+  if (p.tile_size < 1 || p.levels < 1 || !Number.isInteger(p.levels)) throw bad('image.pyramid');
+  return p;
+}
+
+export function decodeImage(v: unknown): Image {
+  if (!isObj(v)) throw bad('image');
+  const w = 'image';
+  return {
+    id: num(v, 'id', w),
+    project_id: num(v, 'project_id', w),
+    name: str(v, 'name', w),
+    file: str(v, 'file', w),
+    format: oneOf(v, 'format', imageFormats, w),
+    width: num(v, 'width', w),
+    height: num(v, 'height', w),
+    bit_depth: num(v, 'bit_depth', w),
+    channels: num(v, 'channels', w),
+    bytes: num(v, 'bytes', w),
+    sha256: typeof v['sha256'] === 'string' ? v['sha256'] : '',
+    tile_size: num(v, 'tile_size', w),
+    overlap: num(v, 'overlap', w),
+    tiles_count: num(v, 'tiles_count', w),
+    state: oneOf(v, 'state', imageStates, w),
+    error: typeof v['error'] === 'string' ? v['error'] : '',
+    pyramid: decodePyramid(v['pyramid']),
+    created_at: str(v, 'created_at', w),
+    updated_at: str(v, 'updated_at', w),
+  };
+}
+
+export function decodeImagePage(v: unknown): ImagePage {
+  if (!isObj(v)) throw bad('images');
+  return { images: list(v, 'images', 'images').map(decodeImage), total: num(v, 'total', 'images') };
+}
+
+export function decodeTile(v: unknown): Tile {
+  if (!isObj(v)) throw bad('tile');
+  const w = 'tile';
+  return {
+    id: num(v, 'id', w),
+    image_id: num(v, 'image_id', w),
+    row: num(v, 'row', w),
+    col: num(v, 'col', w),
+    x: num(v, 'x', w),
+    y: num(v, 'y', w),
+    width: num(v, 'width', w),
+    height: num(v, 'height', w),
+    name: str(v, 'name', w),
+  };
+}
+
+export function decodeTilePage(v: unknown): TilePage {
+  if (!isObj(v)) throw bad('tiles');
+  return { tiles: list(v, 'tiles', 'tiles').map(decodeTile), total: num(v, 'total', 'tiles') };
+}
+
+export function decodeImportResult(v: unknown): ImportResult {
+  if (!isObj(v) || !isObj(v['result'])) throw bad('import');
+  const r = v['result'];
+  const w = 'import';
+  return {
+    imported: list(r, 'imported', w).map(decodeImage),
+    duplicates: list(r, 'duplicates', w).map((d) => {
+      if (!isObj(d)) throw bad('import.duplicates');
+      return { path: str(d, 'path', 'import.duplicates'), image_id: num(d, 'image_id', 'import.duplicates') };
+    }),
+    failed: list(r, 'failed', w).map((f) => {
+      if (!isObj(f)) throw bad('import.failed');
+      return { path: str(f, 'path', 'import.failed'), error: str(f, 'error', 'import.failed') };
+    }),
+  };
+}
+
+/** The data of an "image.progress" event; null when it is not one. */
+export function decodeImageProgress(v: unknown): ImageProgress | null {
+  if (!isObj(v)) return null;
+  const { image_id, done, total } = v;
+  if (typeof image_id !== 'number' || typeof done !== 'number' || typeof total !== 'number') return null;
+  if (!Number.isFinite(done) || !Number.isFinite(total)) return null;
+  return { image_id, done, total };
 }
 
 /** Reads one live event; null when the value is not an event at all. */
@@ -340,6 +513,73 @@ export class Client {
   async deleteProject(id: number): Promise<void> {
     await this.request('DELETE', `/api/projects/${encodeURIComponent(String(id))}`);
   }
+
+  /**
+   * Builds the ApiError for a failed response that did not come through
+   * request() (an upload made with XMLHttpRequest), telling onUnauthorized.
+   */
+  failure(status: number, statusText: string, text: string): ApiError {
+    const err = errorFromResponse(status, statusText, text);
+    if (status === 401) this.onUnauthorized?.(err);
+    return err;
+  }
+
+  /** One page of a project's images, newest first. */
+  async listImages(projectId: number, offset = 0, limit = 100): Promise<ImagePage> {
+    const q = `offset=${offset}&limit=${limit}`;
+    return decodeImagePage(await this.request('GET', `/api/projects/${seg(projectId)}/images?${q}`));
+  }
+
+  async getImage(imageId: number): Promise<Image> {
+    return decodeImage(await this.request('GET', `/api/images/${seg(imageId)}`));
+  }
+
+  /** One page of an image's tiles, in row-major order. */
+  async listTiles(imageId: number, offset = 0, limit = 1000): Promise<TilePage> {
+    const q = `offset=${offset}&limit=${limit}`;
+    return decodeTilePage(await this.request('GET', `/api/images/${seg(imageId)}/tiles?${q}`));
+  }
+
+  /** Every tile of an image, reading page after page. */
+  async allTiles(imageId: number, pageSize = 1000): Promise<Tile[]> {
+    const out: Tile[] = [];
+    for (;;) {
+      const page = await this.listTiles(imageId, out.length, pageSize);
+      out.push(...page.tiles);
+      if (page.tiles.length === 0 || out.length >= page.total) return out;
+    }
+  }
+
+  async getTile(tileId: number): Promise<Tile> {
+    return decodeTile(await this.request('GET', `/api/tiles/${seg(tileId)}`));
+  }
+
+  /** Desktop only: the backend reads these files itself (403 in server mode). */
+  async importPaths(projectId: number, paths: string[]): Promise<ImportResult> {
+    return decodeImportResult(await this.request('POST', `/api/projects/${seg(projectId)}/images/import-paths`, { paths }));
+  }
+
+  /** Where a file's bytes are POSTed as a raw body (server mode). */
+  uploadUrl(projectId: number, fileName: string): string {
+    return this.url(`/api/projects/${seg(projectId)}/images?name=${encodeURIComponent(fileName)}`);
+  }
+
+  thumbnailUrl(imageId: number): string {
+    return this.url(`/api/images/${seg(imageId)}/thumbnail`);
+  }
+
+  pyramidTileUrl(imageId: number, level: number, col: number, row: number): string {
+    return this.url(`/api/images/${seg(imageId)}/pyramid/${level}/${col}_${row}.jpg`);
+  }
+
+  tileImageUrl(tileId: number): string {
+    return this.url(`/api/tiles/${seg(tileId)}/image`);
+  }
+}
+
+/** A number as one URL path segment. */
+function seg(n: number): string {
+  return encodeURIComponent(String(n));
 }
 
 /** The text to show a person for any error thrown by a call. */

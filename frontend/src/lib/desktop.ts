@@ -8,7 +8,12 @@ export interface WailsRuntime {
 
 export interface WailsApp {
   FrontendReady?(userAgent: string): Promise<void>;
+  /** Opens the native file dialog: absolute paths, empty when cancelled. */
+  ChooseImages?(): Promise<string[]>;
 }
+
+/** The Wails event carrying the absolute paths of files dropped on the window. */
+export const filesDroppedEvent = 'tessera:files-dropped';
 
 declare global {
   interface Window {
@@ -50,4 +55,54 @@ export async function notifyFrontendReady(win: Window = window, waitMs = 0): Pro
   } catch (e) {
     console.error('FrontendReady failed', e);
   }
+}
+
+/** The desktop's native image chooser, or undefined in a browser. */
+export function imageChooser(win: Window = window): (() => Promise<string[]>) | undefined {
+  const app = win.go?.app?.App;
+  const choose = app?.ChooseImages;
+  if (typeof choose !== 'function') return undefined;
+  return async () => {
+    const paths: unknown = await choose.call(app);
+    return stringList(paths);
+  };
+}
+
+function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((p): p is string => typeof p === 'string' && p !== '') : [];
+}
+
+/**
+ * Calls cb with the paths of files dropped on the desktop window; returns the
+ * function that stops. A no-op in a browser.
+ */
+export function onFilesDropped(cb: (paths: string[]) => void, win: Window = window): () => void {
+  const rt = wailsRuntime(win);
+  if (!rt) return () => {};
+  const off = rt.EventsOn(filesDroppedEvent, (...args: unknown[]) => {
+    const paths = stringList(args[0]);
+    if (paths.length > 0) cb(paths);
+  });
+  return () => {
+    if (typeof off === 'function') off();
+    else rt.EventsOff?.(filesDroppedEvent);
+  };
+}
+
+/**
+ * Keeps files dropped outside a drop zone from replacing the page (WebKit
+ * navigates to a dropped file). Drop zones call preventDefault themselves.
+ */
+export function guardFileDrops(win: Window = window): () => void {
+  const guard = (e: DragEvent) => {
+    if (e.defaultPrevented) return;
+    e.preventDefault();
+    if (e.dataTransfer) e.dataTransfer.dropEffect = 'none';
+  };
+  win.addEventListener('dragover', guard);
+  win.addEventListener('drop', guard);
+  return () => {
+    win.removeEventListener('dragover', guard);
+    win.removeEventListener('drop', guard);
+  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalHash, href, parseRoute, steps, type Route } from './router';
+import { canonicalHash, href, parseRoute, stepOf, steps, type Route } from './router';
 
 describe('parseRoute', () => {
   const cases: [string, Route][] = [
@@ -19,6 +19,12 @@ describe('parseRoute', () => {
     ['#/projects/abc', { name: 'not_found', path: '/projects/abc' }],
     ['#/projects/3/nope', { name: 'not_found', path: '/projects/3/nope' }],
     ['#/projects/3/images/x', { name: 'not_found', path: '/projects/3/images/x' }],
+    ['#/projects/3/images/42', { name: 'image', id: 3, imageId: 42 }],
+    ['#/projects/3/images/042', { name: 'not_found', path: '/projects/3/images/042' }],
+    ['#/projects/3/images/42/x', { name: 'not_found', path: '/projects/3/images/42/x' }],
+    ['#/projects/3/tiles/7', { name: 'tile', id: 3, tileId: 7 }],
+    ['#/projects/3/tiles', { name: 'not_found', path: '/projects/3/tiles' }],
+    ['#/projects/3/train/7', { name: 'not_found', path: '/projects/3/train/7' }],
     ['#/elsewhere', { name: 'not_found', path: '/elsewhere' }],
     ['#/projects/%E0%A4%A', { name: 'not_found', path: '/projects/%E0%A4%A' }],
   ];
@@ -37,6 +43,19 @@ describe('href', () => {
       expect(parseRoute(href(r))).toEqual(r);
     }
     expect(href({ name: 'projects' })).toBe('#/projects');
+  });
+
+  it('round-trips image and tile pages', () => {
+    const image: Route = { name: 'image', id: 2, imageId: 9 };
+    const tile: Route = { name: 'tile', id: 2, tileId: 81 };
+    expect(href(image)).toBe('#/projects/2/images/9');
+    expect(href(tile)).toBe('#/projects/2/tiles/81');
+    expect(parseRoute(href(image))).toEqual(image);
+    expect(parseRoute(href(tile))).toEqual(tile);
+    expect(stepOf(image)).toBe('images');
+    expect(stepOf(tile)).toBe('images');
+    expect(stepOf({ name: 'project', id: 2, step: 'train' })).toBe('train');
+    expect(stepOf({ name: 'projects' })).toBeNull();
   });
 });
 

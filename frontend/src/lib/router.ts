@@ -8,6 +8,8 @@ export type Step = (typeof steps)[number];
 export type Route =
   | { name: 'projects' }
   | { name: 'project'; id: number; step: Step }
+  | { name: 'image'; id: number; imageId: number }
+  | { name: 'tile'; id: number; tileId: number }
   | { name: 'not_found'; path: string };
 
 function isStep(s: string): s is Step {
@@ -30,15 +32,38 @@ export function parseRoute(hash: string): Route {
   if (parts[0] !== 'projects') return { name: 'not_found', path };
   if (parts.length === 1) return { name: 'projects' };
 
-  const idText = parts[1] ?? '';
-  if (!/^[1-9][0-9]{0,15}$/.test(idText)) return { name: 'not_found', path };
-  const id = Number(idText);
-  if (!Number.isSafeInteger(id)) return { name: 'not_found', path };
+  const id = parseId(parts[1]);
+  if (id === null) return { name: 'not_found', path };
 
   if (parts.length === 2) return { name: 'project', id, step: 'images' };
   const step = parts[2] ?? '';
   if (parts.length === 3 && isStep(step)) return { name: 'project', id, step };
+  if (parts.length === 4) {
+    const sub = parseId(parts[3]);
+    if (sub !== null && step === 'images') return { name: 'image', id, imageId: sub };
+    if (sub !== null && step === 'tiles') return { name: 'tile', id, tileId: sub };
+  }
   return { name: 'not_found', path };
+}
+
+/** A database id: a positive integer without leading zeros; else null. */
+function parseId(text: string | undefined): number | null {
+  if (text === undefined || !/^[1-9][0-9]{0,15}$/.test(text)) return null;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** The project step a route belongs to (an image's pages are under Images). */
+export function stepOf(route: Route): Step | null {
+  switch (route.name) {
+    case 'project':
+      return route.step;
+    case 'image':
+    case 'tile':
+      return 'images';
+    default:
+      return null;
+  }
 }
 
 /** The hash ("#/…") that shows a route. */
@@ -48,6 +73,10 @@ export function href(route: Route): string {
       return '#/projects';
     case 'project':
       return `#/projects/${route.id}/${route.step}`;
+    case 'image':
+      return `#/projects/${route.id}/images/${route.imageId}`;
+    case 'tile':
+      return `#/projects/${route.id}/tiles/${route.tileId}`;
     case 'not_found':
       return '#' + (route.path.startsWith('/') ? route.path : '/' + route.path);
   }
