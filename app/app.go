@@ -45,8 +45,30 @@ func Run(_ context.Context, inst *cli.Instance) error {
 		BackgroundColour: &options.RGBA{R: 247, G: 248, B: 250, A: 255},
 		// Wails itself closes the window on SIGINT and SIGTERM and then
 		// returns here, so the caller's deferred Close flushes the broker.
-		OnStartup: func(wctx context.Context) { a.ctx = wctx },
+		OnStartup: a.startup,
+		// Dropped files arrive as paths (the page must not read them: a
+		// file body crashes WebKitGTK); the page imports them by path.
+		DragAndDrop: &options.DragAndDrop{EnableFileDrop: true},
 		Bind:      []any{a},
+	})
+}
+
+func (a *App) startup(ctx context.Context) {
+	a.ctx = ctx
+	runtime.OnFileDrop(ctx, func(_, _ int, paths []string) {
+		runtime.EventsEmit(ctx, "tessera:files-dropped", paths)
+	})
+}
+
+// ChooseImages opens the system's file dialog and returns the chosen
+// images' paths (none when cancelled).
+func (a *App) ChooseImages() ([]string, error) {
+	return runtime.OpenMultipleFilesDialog(a.ctx, runtime.OpenDialogOptions{
+		Title: "Import images",
+		Filters: []runtime.FileFilter{
+			{DisplayName: "Images (JPEG, PNG, TIFF, BMP, WebP)", Pattern: "*.jpg;*.jpeg;*.png;*.tif;*.tiff;*.bmp;*.webp;*.JPG;*.JPEG;*.PNG;*.TIF;*.TIFF"},
+			{DisplayName: "All files", Pattern: "*"},
+		},
 	})
 }
 

@@ -11,6 +11,7 @@ pkgs=(
   xvfb xauth imagemagick              # desktop smoke test: headless X and a screenshot
   postgresql                          # the PostgreSQL half of the store tests
   libvips-tools                       # bench/tiling compares against vips
+  python3 python3-pil                 # the reference mask renderer the label tests compare with
 )
 
 missing=()

@@ -40,6 +40,9 @@ Usage:
   tessera project show ID
   tessera project rename ID --name N
   tessera project delete ID
+  tessera import --project ID [--tile 512] [--overlap 0] PATH...
+  tessera labels import --project ID [--schema schema.json] PATH...
+  tessera labels export --project ID --format django-labeller|masks|coco --per tile|image --out DIR
   tessera user add --name N --role admin|professor|assistant|student [--password P]
   tessera user list
   tessera user password --name N [--password P]
@@ -67,6 +70,10 @@ func Run(ctx context.Context, args []string, env Env) int {
 		o, err = runServe(ctx, rest, env)
 	case "project", "projects":
 		o, err = runProject(ctx, rest, env)
+	case "import":
+		o, err = runImport(ctx, rest, env)
+	case "labels":
+		o, err = runLabels(ctx, rest, env)
 	case "user", "users":
 		o, err = runUser(ctx, rest, env)
 	case "version":

@@ -45,6 +45,9 @@ func runDesktop(ctx context.Context, args []string, env Env) (*out, error) {
 	if err := inst.startBroker(ctx, sf.agentsListen, token); err != nil {
 		return o, err
 	}
+	if err := inst.startBackground(ctx); err != nil {
+		return o, err
+	}
 	return o, env.Desktop(ctx, inst)
 }
 

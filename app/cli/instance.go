@@ -9,11 +9,14 @@ import (
 	"sync"
 
 	"github.com/tessera-lab/tessera/backend"
+	"github.com/tessera-lab/tessera/backend/annotate"
 	"github.com/tessera-lab/tessera/backend/api"
 	"github.com/tessera-lab/tessera/backend/auth"
 	"github.com/tessera-lab/tessera/backend/broker"
+	"github.com/tessera-lab/tessera/backend/images"
 	"github.com/tessera-lab/tessera/backend/projects"
 	"github.com/tessera-lab/tessera/backend/store"
+	"github.com/tessera-lab/tessera/backend/watch"
 )
 
 // Instance is one running Tessera: its data folder, database, services and,
@@ -24,10 +27,14 @@ type Instance struct {
 	Hub      *api.Hub
 	Projects *projects.Service
 	Auth     *auth.Service
+	Images   *images.Service
+	Labels   *annotate.Service
 	Broker   *broker.Broker // nil for one-shot CLI commands
 	Logf     func(format string, args ...any)
 
-	emitters fanout
+	emitters       fanout
+	watcher        *watch.Watcher
+	stopBackground context.CancelFunc
 }
 
 // open opens the data folder and the database. One-shot commands need no
@@ -51,6 +58,9 @@ func open(ctx context.Context, c *common) (*Instance, error) {
 	inst.emitters.add(inst.Hub)
 	inst.Projects = &projects.Service{Store: db, Layout: inst.Layout, Emitter: &inst.emitters}
 	inst.Auth = auth.NewService(db)
+	inst.Images = images.New(db, inst.Layout, &inst.emitters)
+	inst.Images.Logf = inst.Logf
+	inst.Labels = &annotate.Service{Store: db, Layout: inst.Layout, Emitter: &inst.emitters}
 	return inst, nil
 }
 
@@ -70,7 +80,7 @@ func (i *Instance) AddEmitter(e backend.Emitter) { i.emitters.add(e) }
 // APIHandler returns the API for a mode: desktop acts as the local admin,
 // the server signs users in.
 func (i *Instance) APIHandler(mode string) *api.Handler {
-	cfg := api.Config{Projects: i.Projects, Hub: i.Hub, Mode: mode, Version: backend.Version, Logf: i.Logf}
+	cfg := api.Config{Projects: i.Projects, Images: i.Images, Labels: i.Labels, Hub: i.Hub, Mode: mode, Version: backend.Version, Logf: i.Logf}
 	if mode == api.ModeDesktop {
 		cfg.LocalUser = &backend.User{Name: "local", Role: backend.RoleAdmin}
 	} else {
@@ -82,6 +92,11 @@ func (i *Instance) APIHandler(mode string) *api.Handler {
 // Close stops the broker (flushing JetStream) and closes the database.
 func (i *Instance) Close() error {
 	var errs []error
+	if i.stopBackground != nil {
+		i.stopBackground()
+		errs = append(errs, i.watcher.Close())
+		i.Images.Wait()
+	}
 	if i.Broker != nil {
 		errs = append(errs, i.Broker.Close())
 	}

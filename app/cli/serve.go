@@ -55,6 +55,9 @@ func serve(ctx context.Context, c *common, sf serveFlags, env Env) error {
 	if err := inst.startBroker(ctx, sf.agentsListen, token); err != nil {
 		return err
 	}
+	if err := inst.startBackground(ctx); err != nil {
+		return err
+	}
 	if u := inst.Broker.ClientURL(); u != "" {
 		fmt.Fprintf(env.Stdout, "GPU agents connect with: gpuagent --broker %s --token %s\n", u, token)
 	}

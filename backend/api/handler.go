@@ -8,7 +8,9 @@ import (
 	"net/http"
 
 	"github.com/tessera-lab/tessera/backend"
+	"github.com/tessera-lab/tessera/backend/annotate"
 	"github.com/tessera-lab/tessera/backend/auth"
+	"github.com/tessera-lab/tessera/backend/images"
 )
 
 // Mode names how Tessera runs, as the UI sees it.
@@ -20,6 +22,8 @@ const (
 // Config is what the handler is built from.
 type Config struct {
 	Projects backend.ProjectService
+	Images   *images.Service
+	Labels   *annotate.Service
 	// Auth signs users in (server mode). Nil with LocalUser set (desktop).
 	Auth *auth.Service
 	// LocalUser, when set, is the caller of every request: the desktop's one
@@ -56,6 +60,12 @@ func NewHandler(cfg Config) *Handler {
 	h.mux.HandleFunc("GET /api/projects/{id}", h.getProject)
 	h.mux.HandleFunc("PATCH /api/projects/{id}", h.updateProject)
 	h.mux.HandleFunc("DELETE /api/projects/{id}", h.deleteProject)
+	if cfg.Images != nil {
+		h.imageRoutes()
+	}
+	if cfg.Labels != nil {
+		h.labelRoutes()
+	}
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, backend.Errorf(backend.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path), h.cfg.Logf)
 	})

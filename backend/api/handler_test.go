@@ -16,8 +16,10 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/tessera-lab/tessera/backend"
+	"github.com/tessera-lab/tessera/backend/annotate"
 	"github.com/tessera-lab/tessera/backend/api"
 	"github.com/tessera-lab/tessera/backend/auth"
+	"github.com/tessera-lab/tessera/backend/images"
 	"github.com/tessera-lab/tessera/backend/projects"
 	"github.com/tessera-lab/tessera/backend/store"
 )
@@ -27,6 +29,13 @@ const password = "classroom-pass"
 // newServer runs the API in server mode over a real SQLite file, with one
 // user per role named after the role.
 func newServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv, _ := newServerWithImages(t)
+	return srv
+}
+
+// newServerWithImages is newServer with its image tiler running.
+func newServerWithImages(t *testing.T) (*httptest.Server, *images.Service) {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -43,13 +52,17 @@ func newServer(t *testing.T) *httptest.Server {
 			t.Fatal(err)
 		}
 	}
+	imgs := images.New(db, backend.Layout{Root: dir}, hub)
 	h := api.NewHandler(api.Config{
 		Projects: &projects.Service{Store: db, Layout: backend.Layout{Root: dir}, Emitter: hub},
+		Images:   imgs, Labels: &annotate.Service{Store: db, Layout: backend.Layout{Root: dir}, Emitter: hub},
 		Auth:     as, Hub: hub, Mode: api.ModeServer, Version: "test",
 	})
 	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv
+	ctx, cancel := context.WithCancel(context.Background())
+	go imgs.Run(ctx)
+	t.Cleanup(func() { srv.Close(); cancel(); imgs.Wait() })
+	return srv, imgs
 }
 
 type client struct {

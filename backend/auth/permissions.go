@@ -21,6 +21,11 @@ const (
 	DownloadLogs   Action = "logs.download"      // spec
 	DeleteJobs     Action = "job.delete"         // spec
 	ManageUsers    Action = "user.manage"
+	ImportImages   Action = "image.import"
+	DeleteImages   Action = "image.delete"
+	Annotate       Action = "labels.edit"
+	EditSchema     Action = "labels.schema"
+	ExportLabels   Action = "labels.export"
 )
 
 var (
@@ -42,6 +47,11 @@ var matrix = map[Action][]backend.Role{
 	DownloadLogs:   {admin, professor, assistant, student},
 	DeleteJobs:     {admin, professor},
 	ManageUsers:    {admin},
+	ImportImages:   {admin, professor, assistant},
+	DeleteImages:   {admin, professor},
+	Annotate:       {admin, professor, assistant, student},
+	EditSchema:     {admin, professor},
+	ExportLabels:   {admin, professor, assistant},
 }
 
 // Actions lists every action in the table.
@@ -97,6 +107,16 @@ func describe(a Action) string {
 		return "delete training jobs"
 	case ManageUsers:
 		return "manage users"
+	case ImportImages:
+		return "import images"
+	case DeleteImages:
+		return "delete images"
+	case Annotate:
+		return "label tiles"
+	case EditSchema:
+		return "change label classes"
+	case ExportLabels:
+		return "export labels"
 	}
 	return string(a)
 }

@@ -23,6 +23,11 @@ func TestMatrix(t *testing.T) {
 		auth.UpdateProject:  {y, y, n, n},
 		auth.DeleteProject:  {y, y, n, n},
 		auth.ManageUsers:    {y, n, n, n},
+		auth.ImportImages:   {y, y, y, n},
+		auth.DeleteImages:   {y, y, n, n},
+		auth.Annotate:       {y, y, y, y},
+		auth.EditSchema:     {y, y, n, n},
+		auth.ExportLabels:   {y, y, y, n},
 	}
 	if got := len(auth.Actions()); got != len(want) {
 		t.Fatalf("table has %d actions, test knows %d: add the new ones here", got, len(want))

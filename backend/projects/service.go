@@ -94,6 +94,25 @@ func (s *Service) UpdateProject(ctx context.Context, id int64, upd backend.Proje
 		}
 		upd.Description = &d
 	}
+	if upd.TileSize != nil || upd.TileOverlap != nil {
+		cur, err := s.Store.FindProjectByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		size, overlap := cur.TileSize, cur.TileOverlap
+		if upd.TileSize != nil {
+			size = *upd.TileSize
+		}
+		if upd.TileOverlap != nil {
+			overlap = *upd.TileOverlap
+		}
+		if err := backend.CheckTiling(size, overlap); err != nil {
+			return nil, err
+		}
+	}
+	if upd.MaxPixels != nil && *upd.MaxPixels < 0 {
+		return nil, backend.Errorf(backend.EINVALID, "the pixel limit must be 0 (the default) or more")
+	}
 	p, err := s.Store.UpdateProject(ctx, id, upd)
 	if err != nil {
 		return nil, err

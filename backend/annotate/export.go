@@ -1,0 +1,246 @@
+package annotate
+
+import (
+	"archive/zip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tessera-lab/tessera/backend"
+	"github.com/tessera-lab/tessera/backend/labels"
+)
+
+// Export formats and granularities.
+const (
+	FormatDjangoLabeller = "django-labeller"
+	FormatMasks          = "masks"
+	FormatCOCO           = "coco"
+	PerTile              = "tile"
+	PerImage             = "image"
+)
+
+// Sink receives an export's files: a folder (CLI) or a zip (API).
+type Sink interface {
+	Create(name string) (io.WriteCloser, error)
+}
+
+// DirSink writes into a folder; names never leave it.
+type DirSink string
+
+func (d DirSink) Create(name string) (io.WriteCloser, error) {
+	p, err := backend.SafeJoin(string(d), name)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return nil, err
+	}
+	return os.Create(p)
+}
+
+// ZipSink writes into a zip archive.
+type ZipSink struct{ W *zip.Writer }
+
+func (z ZipSink) Create(name string) (io.WriteCloser, error) {
+	w, err := z.W.Create(name)
+	return nopCloser{w}, err
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
+
+// ExportSummary says what an export wrote.
+type ExportSummary struct {
+	Format   string   `json:"format"`
+	Per      string   `json:"per"`
+	Files    int      `json:"files"`
+	Items    int      `json:"items"` // tiles or images
+	Problems []string `json:"problems"`
+}
+
+// unit is one exported item: a tile, or a whole image with its tiles' labels merged.
+type unit struct {
+	name   string // file stem
+	file   string // the image file the labels belong to
+	w, h   int
+	id     int64
+	labels *labels.File
+}
+
+// Export writes a project's labels in a format, per tile or per image.
+func (s *Service) Export(ctx context.Context, projectID int64, format, per string, dst Sink) (*ExportSummary, error) {
+	switch format {
+	case FormatDjangoLabeller, FormatMasks, FormatCOCO:
+	default:
+		return nil, backend.Errorf(backend.EINVALID, "unknown export format %q: use django-labeller, masks or coco", format)
+	}
+	if per != PerTile && per != PerImage {
+		return nil, backend.Errorf(backend.EINVALID, "export per %q: use tile or image", per)
+	}
+	sch, err := s.Schema(ctx, projectID)
+	if err != nil {
+		return nil, err
+	}
+	units, err := s.units(ctx, projectID, per)
+	if err != nil {
+		return nil, err
+	}
+	sum := &ExportSummary{Format: format, Per: per, Items: len(units), Problems: []string{}}
+	put := func(name string, write func(io.Writer) error) error {
+		w, err := dst.Create(name)
+		if err != nil {
+			return err
+		}
+		if err := write(w); err != nil {
+			w.Close()
+			return fmt.Errorf("export %s: %w", name, err)
+		}
+		sum.Files++
+		return w.Close()
+	}
+	raw, _ := sch.MarshalJSON()
+	if err := put("schema.json", func(w io.Writer) error { _, err := w.Write(raw); return err }); err != nil {
+		return nil, err
+	}
+	switch format {
+	case FormatDjangoLabeller:
+		for _, u := range units {
+			if err := put(u.name+"__labels.json", func(w io.Writer) error { return writeJSONFile(w, u.labels) }); err != nil {
+				return nil, err
+			}
+		}
+	case FormatMasks:
+		if err := put("classes.json", func(w io.Writer) error { return classTable(w, sch) }); err != nil {
+			return nil, err
+		}
+		for _, u := range units {
+			mask, problems := labels.Rasterise(u.labels, sch, u.w, u.h)
+			for _, p := range problems {
+				sum.Problems = append(sum.Problems, u.name+": "+p.String())
+			}
+			if err := put("masks/"+u.name+".png", func(w io.Writer) error { return encodePNG(w, mask) }); err != nil {
+				return nil, err
+			}
+			preview := labels.ColourPreview(mask, sch, "default")
+			if err := put("previews/"+u.name+".png", func(w io.Writer) error { return encodePNG(w, preview) }); err != nil {
+				return nil, err
+			}
+		}
+	case FormatCOCO:
+		imgs := make([]labels.COCOImage, len(units))
+		for i, u := range units {
+			imgs[i] = labels.COCOImage{ID: u.id, FileName: u.file, W: u.w, H: u.h, Labels: u.labels}
+		}
+		data, err := labels.COCO(imgs, sch)
+		if err != nil {
+			return nil, err
+		}
+		if err := put("annotations.json", func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+			return nil, err
+		}
+	}
+	return sum, nil
+}
+
+func encodePNG(w io.Writer, img image.Image) error {
+	return (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(w, img)
+}
+
+func writeJSONFile(w io.Writer, f *labels.File) error {
+	data, err := f.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	return err
+}
+
+// classTable maps mask values to classes: 0 is background.
+func classTable(w io.Writer, sch labels.Schema) error {
+	type entry struct {
+		Value  int      `json:"value"`
+		Name   string   `json:"name"`
+		Label  string   `json:"label"`
+		Colour [3]uint8 `json:"colour"`
+	}
+	out := []entry{{Value: 0, Name: "background", Label: "Background"}}
+	for i, c := range sch.Classes() {
+		out = append(out, entry{Value: i + 1, Name: c.Name, Label: c.HumanName, Colour: c.Colour("default")})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// units lists what an export covers: every tile of every image, or every
+// image with its tiles' labels merged back onto it.
+func (s *Service) units(ctx context.Context, projectID int64, per string) ([]unit, error) {
+	var out []unit
+	err := s.eachImage(ctx, projectID, func(m *backend.Image, tiles []*backend.Tile) error {
+		merged := map[labels.TileRect]*labels.File{}
+		for _, t := range tiles {
+			f, err := s.readLabels(projectID, t.Name)
+			if err != nil {
+				return err
+			}
+			if per == PerTile {
+				out = append(out, unit{name: TileStem(t.Name), file: t.Name, w: t.Width, h: t.Height, id: t.ID, labels: f})
+				continue
+			}
+			merged[labels.TileRect{Name: t.Name, X: t.X, Y: t.Y, W: t.Width, H: t.Height}] = f
+		}
+		if per == PerImage {
+			f := labels.MergeFromTiles(merged)
+			f.ImageFilename = m.File
+			out = append(out, unit{name: strings.TrimSuffix(m.File, filepath.Ext(m.File)), file: m.File, w: m.Width, h: m.Height, id: m.ID, labels: f})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// eachImage calls fn for every tiled image of a project with all its tiles.
+func (s *Service) eachImage(ctx context.Context, projectID int64, fn func(*backend.Image, []*backend.Tile) error) error {
+	for off := 0; ; off += 200 {
+		ms, _, err := s.Store.FindImages(ctx, projectID, off, 200)
+		if err != nil {
+			return err
+		}
+		if len(ms) == 0 {
+			return nil
+		}
+		for _, m := range ms {
+			tiles, err := s.allTiles(ctx, m.ID)
+			if err != nil {
+				return err
+			}
+			if len(tiles) == 0 {
+				continue
+			}
+			if err := fn(m, tiles); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (s *Service) allTiles(ctx context.Context, imageID int64) ([]*backend.Tile, error) {
+	var all []*backend.Tile
+	for off := 0; ; off += 5000 {
+		ts, _, err := s.Store.FindTiles(ctx, imageID, off, 5000)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, ts...)
+		if len(ts) < 5000 {
+			return all, nil
+		}
+	}
+}

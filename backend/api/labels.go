@@ -1,0 +1,170 @@
+package api
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/tessera-lab/tessera/backend/annotate"
+	"github.com/tessera-lab/tessera/backend/auth"
+	"github.com/tessera-lab/tessera/backend/labels"
+)
+
+func (h *Handler) labelRoutes() {
+	h.mux.HandleFunc("GET /api/projects/{id}/schema", h.getSchema)
+	h.mux.HandleFunc("PUT /api/projects/{id}/schema", h.putSchema)
+	h.mux.HandleFunc("GET /api/projects/{id}/progress", h.progress)
+	h.mux.HandleFunc("GET /api/projects/{id}/export", h.export)
+	h.mux.HandleFunc("GET /api/tiles/{id}/labels", h.getLabels)
+	h.mux.HandleFunc("PUT /api/tiles/{id}/labels", h.putLabels)
+}
+
+func (h *Handler) getSchema(w http.ResponseWriter, r *http.Request) {
+	if h.allow(w, r, auth.ViewProjects) == nil {
+		return
+	}
+	pid, err := pathID(r, "project")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if _, err := h.cfg.Projects.FindProjectByID(r.Context(), pid); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	sch, err := h.cfg.Labels.Schema(r.Context(), pid)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sch)
+}
+
+func (h *Handler) putSchema(w http.ResponseWriter, r *http.Request) {
+	if h.allow(w, r, auth.EditSchema) == nil {
+		return
+	}
+	pid, err := pathID(r, "project")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var raw json.RawMessage
+	if err := decode(w, r, &raw); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	sch, err := labels.ParseSchema(bytes.NewReader(raw))
+	if err == nil {
+		err = h.cfg.Labels.SetSchema(r.Context(), pid, sch)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sch)
+}
+
+func (h *Handler) progress(w http.ResponseWriter, r *http.Request) {
+	if h.allow(w, r, auth.ViewProjects) == nil {
+		return
+	}
+	pid, err := pathID(r, "project")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p, err := h.cfg.Labels.Progress(r.Context(), pid)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// export sends a zip of the project's labels in the asked format.
+func (h *Handler) export(w http.ResponseWriter, r *http.Request) {
+	if h.allow(w, r, auth.ExportLabels) == nil {
+		return
+	}
+	pid, err := pathID(r, "project")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p, err := h.cfg.Projects.FindProjectByID(r.Context(), pid)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	format, per := r.URL.Query().Get("format"), r.URL.Query().Get("per")
+	if per == "" {
+		per = annotate.PerTile
+	}
+	// Build into memory first, so a failure is an error response, not a
+	// truncated download.
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	if _, err := h.cfg.Labels.Export(r.Context(), pid, format, per, annotate.ZipSink{W: zw}); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := zw.Close(); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="project-%d-%s-%s.zip"`, p.ID, format, per))
+	w.Write(buf.Bytes())
+}
+
+func (h *Handler) getLabels(w http.ResponseWriter, r *http.Request) {
+	if h.allow(w, r, auth.ViewProjects) == nil {
+		return
+	}
+	id, err := pathID(r, "tile")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	tl, err := h.cfg.Labels.TileLabels(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, tl)
+}
+
+func (h *Handler) putLabels(w http.ResponseWriter, r *http.Request) {
+	u := h.allow(w, r, auth.Annotate)
+	if u == nil {
+		return
+	}
+	id, err := pathID(r, "tile")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var in struct {
+		Labels       json.RawMessage `json:"labels"`
+		BaseRevision int64           `json:"base_revision"`
+		EditSeconds  float64         `json:"edit_seconds"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	f, err := labels.ParseFile(bytes.NewReader(in.Labels), "labels")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	res, err := h.cfg.Labels.SaveTileLabels(r.Context(), u.Name, id, f, in.BaseRevision, in.EditSeconds)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}

@@ -1,0 +1,148 @@
+package images
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/tessera-lab/tessera/backend"
+	"github.com/tessera-lab/tessera/backend/tiling"
+)
+
+// Viewer settings: a 256-px JPEG pyramid loads fast and a 256-px thumbnail
+// is plenty for the grid.
+const (
+	PyramidTileSize = 256
+	ThumbnailSide   = 256
+)
+
+// TileImage decodes an image, writes its tiles, thumbnail and pyramid and
+// records them. A failure is stored on the image (state failed, with the
+// reason) and also returned. progress, if set, hears tiling progress; the
+// UIs hear it as image.progress events.
+func (s *Service) TileImage(ctx context.Context, id int64, progress func(done, total int)) error {
+	m, err := s.Store.FindImageByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if m.State == backend.ImageMissing {
+		return nil
+	}
+	p, err := s.Store.FindProjectByID(ctx, m.ProjectID)
+	if err != nil {
+		return err
+	}
+	if err := s.setState(ctx, m, backend.ImageTiling, ""); err != nil {
+		return err
+	}
+	err = s.tile(ctx, p, m, progress)
+	if err != nil {
+		if ctx.Err() != nil {
+			return err // stays "tiling": the next start takes it up again
+		}
+		reason := backend.ErrorMessageOrText(err)
+		if serr := s.setState(context.WithoutCancel(ctx), m, backend.ImageFailed, reason); serr != nil {
+			return serr
+		}
+		return fmt.Errorf("%s: %w", m.Name, err)
+	}
+	m, err = s.Store.FindImageByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	s.emit(backend.EventImageUpdated, m.ProjectID, m)
+	return nil
+}
+
+func (s *Service) setState(ctx context.Context, m *backend.Image, state, reason string) error {
+	if err := s.Store.SetImageState(ctx, m.ID, state, reason); err != nil {
+		return err
+	}
+	m.State, m.Error, m.UpdatedAt = state, reason, time.Now().UTC()
+	s.emit(backend.EventImageUpdated, m.ProjectID, m)
+	return nil
+}
+
+func (s *Service) tile(ctx context.Context, p *backend.Project, m *backend.Image, progress func(done, total int)) error {
+	img, info, err := tiling.Decode(s.OriginalPath(m), s.limits(p))
+	if err != nil {
+		return err
+	}
+	m.Format, m.Width, m.Height, m.BitDepth, m.Channels = info.Format, info.Width, info.Height, info.BitDepth, info.Channels
+	var stretch *tiling.Stretch
+	m.Stretch = ""
+	if info.BitDepth > 8 {
+		st := tiling.ComputeStretch(img)
+		stretch = &st
+		b, _ := json.Marshal(st)
+		m.Stretch = string(b)
+	}
+
+	// One progress bar over the tiles and the viewer's pyramid, whose
+	// lower levels take a while on a large image too.
+	report := s.throttle(m, progress)
+	nTiles := len(tiling.TileGrid(m.Width, m.Height, m.TileSize, m.Overlap))
+	nPyr := pyramidTiles(m.Width, m.Height)
+	total := nTiles + nPyr
+	tiles, err := tiling.WriteTiles(ctx, img, tiling.TileOptions{Size: m.TileSize, Overlap: m.Overlap,
+		Dir: s.Layout.TilesDir(m.ProjectID), Prefix: m.TilePrefix}, func(done, _ int) { report(done, total) })
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(s.ViewerDir(m), 0o755); err != nil {
+		return err
+	}
+	if err := tiling.WriteThumbnail(img, stretch, ThumbnailSide, s.ThumbnailPath(m)); err != nil {
+		return fmt.Errorf("thumbnail: %w", err)
+	}
+	pyr, err := tiling.WritePyramid(ctx, img, stretch, s.PyramidDir(m), PyramidTileSize,
+		func(done, _ int) { report(nTiles+done, total) })
+	if err != nil {
+		return fmt.Errorf("pyramid: %w", err)
+	}
+	m.Pyramid = &backend.Pyramid{TileSize: pyr.TileSize, Levels: pyr.Levels, Format: "jpg"}
+	rows := make([]backend.Tile, len(tiles))
+	for i, t := range tiles {
+		rows[i] = backend.Tile{ImageID: m.ID, Row: t.Row, Col: t.Col, X: t.X, Y: t.Y, Width: t.W, Height: t.H, Name: t.File}
+	}
+	return s.Store.FinishTiling(ctx, m, rows)
+}
+
+// throttle passes every progress report to progress and at most one per
+// ProgressEvery (and the last) to the UIs.
+func (s *Service) throttle(m *backend.Image, progress func(done, total int)) func(done, total int) {
+	var mu sync.Mutex
+	var last time.Time
+	return func(done, total int) {
+		if progress != nil {
+			progress(done, total)
+		}
+		mu.Lock()
+		now := time.Now()
+		due := done == total || now.Sub(last) >= s.ProgressEvery
+		if due {
+			last = now
+		}
+		mu.Unlock()
+		if due {
+			s.emit(backend.EventImageProgress, m.ProjectID, backend.TilingProgress{ImageID: m.ID, Done: done, Total: total})
+		}
+	}
+}
+
+// pyramidTiles counts the tiles of every level of the viewer's pyramid.
+func pyramidTiles(w, h int) int {
+	p := tiling.Pyramid{Width: w, Height: h, TileSize: PyramidTileSize, Levels: 1}
+	for m := max(w, h); (m+1<<(p.Levels-1)-1)>>(p.Levels-1) > 1; {
+		p.Levels++
+	}
+	n := 0
+	for l := 0; l < p.Levels; l++ {
+		c, r := p.LevelTiles(l)
+		n += c * r
+	}
+	return n
+}

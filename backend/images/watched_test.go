@@ -1,0 +1,65 @@
+package images_test
+
+import (
+	"context"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tessera-lab/tessera/backend"
+	"github.com/tessera-lab/tessera/backend/watch"
+)
+
+// TestDroppedFileIsImportedAndTiled copies a file into input_images/ by
+// hand, as a person would, and waits for its tiles; then removes it and
+// sees the image marked missing with its tiles kept.
+func TestDroppedFileIsImportedAndTiled(t *testing.T) {
+	fx := newFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	go fx.svc.Run(ctx)
+	defer func() { cancel(); fx.svc.Wait() }()
+	w, err := watch.New(func(p string) { fx.svc.FileAppeared(ctx, p) }, func(p string) { fx.svc.FileRemoved(ctx, p) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	w.Settle = 100 * time.Millisecond
+	in := fx.svc.Layout.InputImagesDir(fx.project.ID)
+	if err := w.Add(in); err != nil {
+		t.Fatal(err)
+	}
+
+	dropped := write(t, filepath.Join(in, "field.png"), func(f *os.File) error { return png.Encode(f, pattern(600, 600)) })
+	ms := waitImage(t, fx, func(ms []*backend.Image) bool { return len(ms) == 1 && ms[0].State == backend.ImageReady })
+	if ms[0].File != "field.png" || ms[0].TilesCount != 4 {
+		t.Fatalf("image %+v", ms[0])
+	}
+	tiles, _ := filepath.Glob(filepath.Join(fx.svc.Layout.TilesDir(fx.project.ID), "field_r*_c*.png"))
+	if len(tiles) != 4 {
+		t.Fatalf("tiles on disk: %v", tiles)
+	}
+	// An import through Tessera is not imported a second time by the watcher.
+	other := write(t, filepath.Join(t.TempDir(), "other.png"), func(f *os.File) error { return png.Encode(f, pattern(100, 100)) })
+	if _, err := fx.svc.ImportPaths(ctx, fx.project.ID, []string{other}, true); err != nil {
+		t.Fatal(err)
+	}
+	waitImage(t, fx, func(ms []*backend.Image) bool { return len(ms) == 2 && ms[0].State == backend.ImageReady })
+
+	if err := os.Remove(dropped); err != nil {
+		t.Fatal(err)
+	}
+	ms = waitImage(t, fx, func(ms []*backend.Image) bool {
+		for _, m := range ms {
+			if m.File == "field.png" {
+				return m.State == backend.ImageMissing
+			}
+		}
+		return false
+	})
+	tiles, _ = filepath.Glob(filepath.Join(fx.svc.Layout.TilesDir(fx.project.ID), "field_r*_c*.png"))
+	if len(tiles) != 4 || len(ms) != 2 {
+		t.Fatalf("after removal: %d tiles, %d images", len(tiles), len(ms))
+	}
+}
