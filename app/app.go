@@ -49,7 +49,7 @@ func Run(_ context.Context, inst *cli.Instance) error {
 		// Dropped files arrive as paths (the page must not read them: a
 		// file body crashes WebKitGTK); the page imports them by path.
 		DragAndDrop: &options.DragAndDrop{EnableFileDrop: true},
-		Bind:      []any{a},
+		Bind:        []any{a},
 	})
 }
 

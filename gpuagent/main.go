@@ -1,5 +1,6 @@
 // Command gpuagent is Tessera's training agent: it connects to a broker (the
-// classroom server's, or one it hosts itself with --listen) and trains.
+// classroom server's, or one it hosts itself with --listen), takes training
+// jobs and runs trainers. CONTRACT.md beside this file is its protocol.
 package main
 
 import (
@@ -9,9 +10,11 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/tessera-lab/tessera/backend/broker"
+	"github.com/tessera-lab/tessera/backend/jobproto"
 	"github.com/tessera-lab/tessera/gpuagent/agent"
 )
 
@@ -31,9 +34,26 @@ func run(ctx context.Context, args []string) error {
 	var cfg agent.Config
 	fs.StringVar(&cfg.Broker, "broker", "", "broker `url` to connect to, e.g. nats://gpu-box:4222")
 	fs.StringVar(&cfg.Token, "token", os.Getenv("TESSERA_AGENT_TOKEN"), "the broker's agent token (default $TESSERA_AGENT_TOKEN)")
-	fs.StringVar(&cfg.Name, "name", "", "this agent's name (default: host name)")
-	fs.StringVar(&cfg.Pool, "pool", "default", "worker pool to take jobs from")
+	fs.StringVar(&cfg.Name, "name", "", "this agent's name: letters, digits, '_' or '-' (default: host name)")
+	fs.StringVar(&cfg.Pool, "pool", agent.DefaultPool, "worker pool to take jobs from")
 	fs.StringVar(&cfg.WorkDir, "workdir", "", "folder for job files (default: the temp dir)")
+	fs.IntVar(&cfg.Jobs, "jobs", 1, "jobs to run at once")
+	fs.DurationVar(&cfg.AckWait, "ack-wait", agent.DefaultAckWait, "how long a job survives a silent agent before it is redelivered")
+	fs.DurationVar(&cfg.Heartbeat, "heartbeat", agent.DefaultHeartbeat, "how often the agent announces itself")
+	fs.Func("trainer", "register a process trainer, `NAME=PATH` (repeatable); see CONTRACT.md", func(v string) error {
+		name, path, ok := strings.Cut(v, "=")
+		if !ok || !jobproto.ValidToken(name) || path == "" {
+			return fmt.Errorf("want NAME=PATH, NAME letters, digits, '_' or '-'")
+		}
+		cfg.Trainers = append(cfg.Trainers, agent.ProcessTrainer{
+			TrainerInfo: jobproto.TrainerInfo{
+				Name: name, Label: name, Description: "process trainer " + path,
+				ConfigSchema: jobproto.SpecSchema(),
+			},
+			Path: path,
+		})
+		return nil
+	})
 	listen := fs.String("listen", "", "also host a broker on this `address`, e.g. :4222")
 	data := fs.String("data", "gpuagent-data", "broker store `dir` when hosting with --listen")
 	if err := fs.Parse(args); err != nil {
@@ -41,6 +61,9 @@ func run(ctx context.Context, args []string) error {
 			return nil
 		}
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), agent.Usage())
 	}
 	logger := log.New(os.Stdout, "", log.LstdFlags)
 	cfg.Logf = logger.Printf
@@ -57,6 +80,9 @@ func run(ctx context.Context, args []string) error {
 	}
 	if cfg.Broker == "" {
 		return fmt.Errorf("--broker or --listen is required\n%s", agent.Usage())
+	}
+	if len(cfg.Trainers) == 0 {
+		logger.Printf("no trainers registered (--trainer NAME=PATH): jobs will fail")
 	}
 	return agent.Run(ctx, cfg)
 }

@@ -45,8 +45,8 @@ func TestImportCommand(t *testing.T) {
 			Width, Height int
 			Tiles         int
 		}
-		Duplicates []struct{ Path string }
-		Failed     []struct{ Path, Error string }
+		Duplicates   []struct{ Path string }
+		Failed       []struct{ Path, Error string }
 		TilesWritten int `json:"tiles_written"`
 		Seconds      float64
 	}

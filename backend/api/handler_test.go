@@ -56,7 +56,7 @@ func newServerWithImages(t *testing.T) (*httptest.Server, *images.Service) {
 	h := api.NewHandler(api.Config{
 		Projects: &projects.Service{Store: db, Layout: backend.Layout{Root: dir}, Emitter: hub},
 		Images:   imgs, Labels: &annotate.Service{Store: db, Layout: backend.Layout{Root: dir}, Emitter: hub},
-		Auth:     as, Hub: hub, Mode: api.ModeServer, Version: "test",
+		Auth: as, Hub: hub, Mode: api.ModeServer, Version: "test",
 	})
 	srv := httptest.NewServer(h)
 	ctx, cancel := context.WithCancel(context.Background())

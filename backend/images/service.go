@@ -71,7 +71,9 @@ func (s *Service) ThumbnailPath(m *backend.Image) string {
 }
 
 // PyramidDir holds <level>/<col>_<row>.jpg.
-func (s *Service) PyramidDir(m *backend.Image) string { return filepath.Join(s.ViewerDir(m), "pyramid") }
+func (s *Service) PyramidDir(m *backend.Image) string {
+	return filepath.Join(s.ViewerDir(m), "pyramid")
+}
 
 // OriginalPath is the image's file in input_images/.
 func (s *Service) OriginalPath(m *backend.Image) string {

@@ -2,7 +2,23 @@
 import { flushSync, mount, unmount } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from './App.svelte';
+import { imageFixture, tilesFixture } from './images/fixtures';
 import type { Project } from './lib/api';
+
+/** The images API of a fake project 1 holding one tiled 1300 × 900 image. */
+function imagesRoute(method: string, url: string): Response | null {
+  if (method !== 'GET') return null;
+  const img = imageFixture({ id: 1, project_id: 1, name: 'slide.png' });
+  const tiles = tilesFixture(1300, 900, 512, 1, 100);
+  const path = url.split('?')[0];
+  if (path === '/api/projects/1/images') return Response.json({ images: [img], total: 1 });
+  if (path === '/api/images/1') return Response.json(img);
+  if (path === '/api/images/1/tiles') return Response.json({ tiles, total: tiles.length });
+  const m = /^\/api\/tiles\/(\d+)$/.exec(path ?? '');
+  const tile = m ? tiles.find((t) => t.id === Number(m[1])) : undefined;
+  if (tile) return Response.json(tile);
+  return null;
+}
 
 /** A tiny in-memory Tessera behind window.fetch, in server mode. */
 function fakeTessera(opts: { signedIn: boolean }) {
@@ -31,6 +47,8 @@ function fakeTessera(opts: { signedIn: boolean }) {
       return new Response(null, { status: 204 });
     }
     if (key === 'GET /api/projects') return Response.json({ projects });
+    const images = imagesRoute(method, url);
+    if (images) return images;
     if (key === 'POST /api/projects') {
       const body = JSON.parse(String(init?.body)) as { name: string; description: string };
       if (projects.some((p) => p.name === body.name)) {
@@ -133,5 +151,40 @@ describe('App', () => {
     window.location.hash = '#/projects/99/images';
     window.dispatchEvent(new HashChangeEvent('hashchange'));
     await settle(() => expect(target.textContent).toContain('Project not found'));
+  });
+
+  it('lists a project’s images and opens a tile with its neighbours', async () => {
+    vi.stubGlobal('fetch', fakeTessera({ signedIn: true }));
+    window.location.hash = '#/projects';
+    app = mount(App, { target });
+    await settle(() => expect(target.textContent).toContain('No projects yet'));
+    input(target, '.create-form input[name=name]', 'Cells 101');
+    submit(target, 'form.create-form');
+    await settle(() => expect(target.querySelector('.project-list')).not.toBeNull());
+
+    window.location.hash = '#/projects/1/images';
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    await settle(() => expect(target.querySelector('.image-card')).not.toBeNull());
+    const card = target.querySelector('.image-card')!;
+    expect(card.textContent).toContain('slide.png');
+    expect(card.textContent).toContain('1300 × 900');
+    expect(card.textContent).toContain('Ready');
+    expect(card.textContent).toContain('6 tiles');
+    expect(card.querySelector('a.image-name')?.getAttribute('href')).toBe('#/projects/1/images/1');
+    expect(target.textContent).toContain('Choose images…');
+    expect(target.querySelector('.not-built')).toBeNull();
+
+    window.location.hash = '#/projects/1/tiles/101';
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    await settle(() => expect(target.querySelector('.tile-image')).not.toBeNull());
+    expect(target.querySelector('h1')?.textContent).toBe('Tile r0_c1');
+    expect(target.querySelector('.tile-image')?.getAttribute('src')).toBe('/api/tiles/101/image');
+    const links = [...target.querySelectorAll<HTMLAnchorElement>('.tile-nav a')].map((a) => [a.textContent, a.getAttribute('href')]);
+    expect(links).toEqual([
+      ['← Previous tile', '#/projects/1/tiles/100'],
+      ['Next tile →', '#/projects/1/tiles/102'],
+      ['Back to the image', '#/projects/1/images/1'],
+    ]);
+    expect(target.querySelector('.nav-steps a[aria-current]')?.textContent).toContain('Images');
   });
 });

@@ -1,6 +1,7 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
 import './app.css';
+import './images/images.css';
 
 const target = document.getElementById('app');
 if (!target) throw new Error('no #app element');

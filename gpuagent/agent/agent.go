@@ -1,69 +1,152 @@
-// Package agent is the training worker: it connects to a Tessera broker and
-// (from the training-jobs work on) pulls jobs and runs trainers. The desktop
-// app reuses it as its in-process CPU worker.
+// Package agent is Tessera's training worker: it pulls training jobs from
+// a broker, runs a trainer process for each, streams its log, metrics and
+// status to EVENTS and puts its results in the artifacts bucket. The
+// gpuagent binary runs it; the desktop app runs it in-process as its CPU
+// worker. ../CONTRACT.md is the protocol it implements.
 package agent
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
-	"os"
-	"runtime"
+	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/tessera-lab/tessera/backend"
 	"github.com/tessera-lab/tessera/backend/broker"
+	"github.com/tessera-lab/tessera/backend/jobproto"
 )
 
-// Config says where the agent connects and how it presents itself.
-type Config struct {
-	Broker  string // nats://host:4222
-	Token   string
-	Name    string
-	Pool    string
-	WorkDir string
-	Logf    func(format string, args ...any)
+// ErrConnectionClosed is returned by Run when its connection was closed
+// under it; the jobs it ran were abandoned and will be redelivered.
+var ErrConnectionClosed = errors.New("agent: broker connection closed")
+
+// agent is one running agent.
+type agent struct {
+	cfg       Config
+	nc        *nats.Conn
+	js        jetstream.JetStream
+	sets      jetstream.ObjectStore
+	artifacts jetstream.ObjectStore
+	hb        *heartbeat
+
+	// lost is closed when the connection is closed: jobs stop at once.
+	lost chan struct{}
+	jobs sync.WaitGroup
 }
 
-// Defaults fills unset fields: the host name, the "default" pool.
-func (c *Config) Defaults() {
-	if c.Name == "" {
-		c.Name, _ = os.Hostname()
-	}
-	if c.Pool == "" {
-		c.Pool = "default"
-	}
-	if c.WorkDir == "" {
-		c.WorkDir = os.TempDir()
-	}
-	if c.Logf == nil {
-		c.Logf = func(string, ...any) {}
-	}
-}
-
-// Run connects and stays connected until ctx ends. Job handling comes with
-// the training-jobs issue; today the agent proves its token and its link.
+// Run connects (or uses cfg.Conn), advertises the agent in the workers
+// bucket and runs jobs until ctx ends. Stopping lets the trainers of
+// running jobs exit (SIGTERM, then SIGKILL after KillGrace) and gives
+// their jobs back to the queue; Run returns nil once they are gone. It
+// returns ErrConnectionClosed if cfg.Conn is closed under it.
 func Run(ctx context.Context, cfg Config) error {
-	cfg.Defaults()
-	nc, err := broker.Connect(ctx, cfg.Broker, cfg.Token, "gpuagent "+cfg.Name,
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err != nil {
-				cfg.Logf("disconnected from broker: %v", err)
-			}
-		}),
-		nats.ReconnectHandler(func(nc *nats.Conn) { cfg.Logf("reconnected to %s", nc.ConnectedUrl()) }),
-	)
+	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return err
 	}
-	defer nc.Drain()
-	cfg.Logf("agent %q (pool %s, %d CPU cores) connected to %s", cfg.Name, cfg.Pool, runtime.NumCPU(), nc.ConnectedUrl())
-	<-ctx.Done()
-	cfg.Logf("agent %q stopping", cfg.Name)
+	nc := cfg.Conn
+	if nc == nil {
+		nc, err = broker.Connect(ctx, cfg.Broker, cfg.Token, "gpuagent "+cfg.Name,
+			nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+				if err != nil {
+					cfg.Logf("disconnected from broker: %v", err)
+				}
+			}),
+			nats.ReconnectHandler(func(nc *nats.Conn) { cfg.Logf("reconnected to %s", nc.ConnectedUrl()) }),
+		)
+		if err != nil {
+			return err
+		}
+		defer nc.Close()
+	}
+	a := &agent{cfg: cfg, nc: nc, lost: make(chan struct{})}
+	if err := a.setup(ctx); err != nil {
+		return err
+	}
+	return a.run(ctx)
+}
+
+func (a *agent) setup(ctx context.Context) error {
+	var err error
+	if a.js, err = jetstream.New(a.nc); err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	if a.sets, err = a.js.ObjectStore(ctx, broker.BucketTrainingSets); err != nil {
+		return fmt.Errorf("object store %s: %w", broker.BucketTrainingSets, err)
+	}
+	if a.artifacts, err = a.js.ObjectStore(ctx, broker.BucketArtifacts); err != nil {
+		return fmt.Errorf("object store %s: %w", broker.BucketArtifacts, err)
+	}
+	kv, err := a.js.KeyValue(ctx, broker.BucketWorkers)
+	if err != nil {
+		return fmt.Errorf("kv %s: %w", broker.BucketWorkers, err)
+	}
+	trainers := make([]jobproto.TrainerInfo, len(a.cfg.Trainers))
+	for i, t := range a.cfg.Trainers {
+		trainers[i] = t.Info()
+	}
+	a.hb = newHeartbeat(kv, jobproto.WorkerInfo{
+		ID: randomID(), Name: a.cfg.Name, Pool: a.cfg.Pool,
+		Hardware: detectHardware(ctx), Trainers: trainers, CurrentJobs: []string{},
+		Slots: a.cfg.Jobs, Version: backend.Version, StartedAt: time.Now().UTC(),
+	}, a.cfg.Logf)
 	return nil
 }
 
-// Usage is one line per flag, for --help.
+func (a *agent) run(ctx context.Context) error {
+	closed := a.nc.StatusChanged(nats.CLOSED)
+	defer a.nc.RemoveStatusListener(closed)
+	if a.nc.IsClosed() {
+		return ErrConnectionClosed
+	}
+	go func() {
+		<-closed // CLOSED, or closed by RemoveStatusListener when Run ends
+		if a.nc.IsClosed() {
+			close(a.lost)
+		}
+	}()
+
+	pool, own, err := a.consumers(ctx)
+	if err != nil {
+		return err
+	}
+	if err := a.hb.put(ctx); err != nil {
+		return fmt.Errorf("heartbeat: %w", err)
+	}
+	hbCtx, stopHB := context.WithCancel(ctx)
+	go a.hb.run(hbCtx, a.cfg.Heartbeat)
+	a.cfg.Logf("agent %s (pool %s, %d job(s) at once, trainers %v) ready on %s",
+		a.cfg.Name, a.cfg.Pool, a.cfg.Jobs, a.cfg.trainerNames(), a.nc.ConnectedUrl())
+
+	err = a.pull(ctx, own, pool)
+	a.jobs.Wait()
+	stopHB()
+	select {
+	case <-a.lost:
+		return ErrConnectionClosed
+	default:
+	}
+	if herr := a.hb.remove(context.WithoutCancel(ctx)); herr != nil {
+		a.cfg.Logf("heartbeat: remove: %v", herr)
+	}
+	a.cfg.Logf("agent %s stopped", a.cfg.Name)
+	return err
+}
+
+func randomID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Usage is the command line, for --help.
 func Usage() string {
-	return fmt.Sprintf("gpuagent --broker nats://HOST:4222 --token T [--name N] [--pool P] [--workdir DIR]\n" +
-		"gpuagent --listen :4222 --token T [--data DIR]   (also host the broker)\n")
+	return "gpuagent --broker nats://HOST:4222 --token T [--name N] [--pool P] [--workdir DIR] [--jobs 1] [--trainer NAME=PATH]...\n" +
+		"gpuagent --listen :4222 --token T [--data DIR] ...   (also host the broker)\n"
 }

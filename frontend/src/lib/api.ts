@@ -157,6 +157,127 @@ export interface LiveEvent {
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json | undefined };
 
+// ---- annotation: label classes, label files, progress ----
+
+export type RGB = [number, number, number];
+
+/** A named set of class colours of a schema ("natural", …); "default" is implicit. */
+export interface ColourScheme {
+  name: string;
+  human_name: string;
+}
+
+/** One label class: name is what label files store in label_class. */
+export interface LabelClass {
+  name: string;
+  human_name: string;
+  /** Colour by scheme name, "default" among them. */
+  colours: Record<string, RGB>;
+}
+
+export interface LabelClassGroup {
+  group_name: string;
+  group_classes: LabelClass[];
+}
+
+/** A project's label classes in django-labeller's schema.json form. */
+export interface Schema {
+  colour_schemes: ColourScheme[];
+  label_class_groups: LabelClassGroup[];
+  name?: string;
+  description?: string;
+}
+
+export type JsonObject = { [key: string]: Json | undefined };
+
+/**
+ * One label of a django-labeller file, kept as the JSON object it is so that
+ * unknown types and fields survive an edit. A polygon has "regions": rings of
+ * {x, y} vertices in tile pixels (combined by XOR), "label_class",
+ * "object_id", "source" and "anno_data".
+ */
+export interface LabelJson extends JsonObject {
+  label_type: string;
+}
+
+/** A django-labeller label file: the labels of one tile. Unknown keys are kept. */
+export interface LabelFile extends JsonObject {
+  image_filename: string;
+  completed_tasks: string[];
+  labels: LabelJson[];
+}
+
+/** A label the server left out of masks, and why (e.g. a class not in the schema). */
+export interface LabelProblem {
+  /** The label's index in the file. */
+  label: number;
+  object_id: string;
+  class: string;
+  reason: string;
+}
+
+export interface TileNeighbours {
+  prev: number | null;
+  next: number | null;
+  left: number | null;
+  right: number | null;
+  up: number | null;
+  down: number | null;
+}
+
+/** GET /api/tiles/{id}/labels. */
+export interface TileLabels {
+  tile: Tile;
+  image: Image;
+  labels: LabelFile;
+  revision: number;
+  complete: boolean;
+  problems: LabelProblem[];
+  neighbours: TileNeighbours;
+}
+
+export interface LabelsSave {
+  labels: LabelFile;
+  base_revision: number;
+  edit_seconds: number;
+}
+
+export interface LabelsSaved {
+  revision: number;
+  complete: boolean;
+  problems: LabelProblem[];
+}
+
+export interface ImageProgressRow {
+  image_id: number;
+  name: string;
+  tiles: number;
+  labelled: number;
+  complete: number;
+}
+
+export interface Progress {
+  images: ImageProgressRow[];
+  tiles: number;
+  labelled: number;
+  complete: number;
+  classes: { name: string; labels: number }[];
+  users: { user: string; tiles: number; seconds: number }[];
+}
+
+/** The data of a "labels.updated" event. */
+export interface LabelsUpdated {
+  tile_id: number;
+  image_id: number;
+  revision: number;
+  complete: boolean;
+  labels: number;
+  user: string;
+}
+
+export type ExportFormat = 'masks' | 'django-labeller' | 'coco';
+export type ExportPer = 'tile' | 'image';
+
 /**
  * A request body: JSON, or raw bytes. Blob, File and FormData are left out on
  * purpose: as a fetch body they crash the desktop window (WebKitGTK).
@@ -164,6 +285,11 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
 export type Body = Json | ArrayBuffer | Uint8Array<ArrayBuffer>;
 
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface RequestOptions {
+  /** Lets the request outlive the page (pagehide); browsers cap such bodies at 64 KiB. */
+  keepalive?: boolean;
+}
 
 export interface ClientOptions {
   /** Prefix of every path, "" for the page's own origin. */
@@ -352,6 +478,191 @@ export function decodeImageProgress(v: unknown): ImageProgress | null {
   return { image_id, done, total };
 }
 
+// ---- annotation decoding ----
+
+function rgb(v: unknown, what: string): RGB {
+  if (!Array.isArray(v) || v.length !== 3) throw bad(what);
+  const out = v.map((c) => {
+    if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c > 255) throw bad(what);
+    return c;
+  });
+  return [out[0] ?? 0, out[1] ?? 0, out[2] ?? 0];
+}
+
+function decodeLabelClass(v: unknown): LabelClass {
+  const w = 'schema.class';
+  if (!isObj(v)) throw bad(w);
+  const colours: Record<string, RGB> = {};
+  const c = v['colours'];
+  if (c !== undefined && c !== null) {
+    if (!isObj(c)) throw bad(`${w}.colours`);
+    for (const [k, col] of Object.entries(c)) colours[k] = rgb(col, `${w}.colours`);
+  }
+  const name = str(v, 'name', w);
+  return { name, human_name: typeof v['human_name'] === 'string' ? v['human_name'] : name, colours };
+}
+
+export function decodeSchema(v: unknown): Schema {
+  const w = 'schema';
+  if (!isObj(v)) throw bad(w);
+  const s: Schema = {
+    colour_schemes: list(v, 'colour_schemes', w).map((cs) => {
+      if (!isObj(cs)) throw bad(`${w}.colour_schemes`);
+      const name = str(cs, 'name', `${w}.colour_schemes`);
+      return { name, human_name: typeof cs['human_name'] === 'string' ? cs['human_name'] : name };
+    }),
+    label_class_groups: list(v, 'label_class_groups', w).map((g) => {
+      if (!isObj(g)) throw bad(`${w}.label_class_groups`);
+      return {
+        group_name: typeof g['group_name'] === 'string' ? g['group_name'] : '',
+        group_classes: list(g, 'group_classes', `${w}.group`).map(decodeLabelClass),
+      };
+    }),
+  };
+  if (typeof v['name'] === 'string') s.name = v['name'];
+  if (typeof v['description'] === 'string') s.description = v['description'];
+  return s;
+}
+
+function isJson(v: unknown, depth = 0): v is Json {
+  if (depth > 64) return false;
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (Array.isArray(v)) return v.every((x) => isJson(x, depth + 1));
+  if (isObj(v)) return Object.values(v).every((x) => x === undefined || isJson(x, depth + 1));
+  return false;
+}
+
+function isVertexList(v: unknown): boolean {
+  return Array.isArray(v) && v.every((p) => isObj(p) && typeof p['x'] === 'number' && typeof p['y'] === 'number');
+}
+
+/** One label: any JSON object with a label_type; a polygon's geometry is checked. */
+export function decodeLabel(v: unknown): LabelJson {
+  const w = 'labels.label';
+  if (!isObj(v) || typeof v['label_type'] !== 'string' || !isJson(v)) throw bad(w);
+  if (v['label_type'] === 'polygon') {
+    const regions = v['regions'];
+    const vertices = v['vertices'];
+    const okRegions = regions === undefined || regions === null || (Array.isArray(regions) && regions.every(isVertexList));
+    const okVertices = vertices === undefined || vertices === null || isVertexList(vertices);
+    if (!okRegions || !okVertices) throw bad(`${w}.regions`);
+  }
+  return v as LabelJson;
+}
+
+/**
+ * A label file as the API sends it. The legacy "complete": true|false
+ * becomes completed_tasks ["finished"] or [] (completed_tasks wins).
+ */
+export function decodeLabelFile(v: unknown): LabelFile {
+  const w = 'labels';
+  if (Array.isArray(v)) v = { labels: v };
+  if (!isObj(v) || !isJson(v)) throw bad(w);
+  const out: LabelFile = { ...(v as JsonObject), image_filename: '', completed_tasks: [], labels: [] };
+  out.image_filename = typeof v['image_filename'] === 'string' ? v['image_filename'] : '';
+  const tasks = v['completed_tasks'];
+  if (Array.isArray(tasks)) {
+    out.completed_tasks = tasks.filter((t): t is string => typeof t === 'string');
+  } else if (v['complete'] === true) {
+    out.completed_tasks = ['finished'];
+  }
+  delete out['complete'];
+  out.labels = list(v, 'labels', w).map(decodeLabel);
+  return out;
+}
+
+function decodeProblems(o: Obj, what: string): LabelProblem[] {
+  return list(o, 'problems', what).map((p) => {
+    if (!isObj(p)) throw bad(`${what}.problems`);
+    return {
+      label: typeof p['label'] === 'number' ? p['label'] : -1,
+      object_id: typeof p['object_id'] === 'string' ? p['object_id'] : '',
+      class: typeof p['class'] === 'string' ? p['class'] : '',
+      reason: typeof p['reason'] === 'string' ? p['reason'] : '',
+    };
+  });
+}
+
+function optId(o: Obj, key: string, what: string): number | null {
+  const v = o[key];
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(`${what}.${key}`);
+  return v;
+}
+
+export function decodeTileLabels(v: unknown): TileLabels {
+  const w = 'tile labels';
+  if (!isObj(v)) throw bad(w);
+  const n = isObj(v['neighbours']) ? v['neighbours'] : {};
+  return {
+    tile: decodeTile(v['tile']),
+    image: decodeImage(v['image']),
+    labels: decodeLabelFile(v['labels'] ?? { labels: [] }),
+    revision: num(v, 'revision', w),
+    complete: v['complete'] === true,
+    problems: decodeProblems(v, w),
+    neighbours: {
+      prev: optId(n, 'prev', 'neighbours'),
+      next: optId(n, 'next', 'neighbours'),
+      left: optId(n, 'left', 'neighbours'),
+      right: optId(n, 'right', 'neighbours'),
+      up: optId(n, 'up', 'neighbours'),
+      down: optId(n, 'down', 'neighbours'),
+    },
+  };
+}
+
+export function decodeLabelsSaved(v: unknown): LabelsSaved {
+  const w = 'labels saved';
+  if (!isObj(v)) throw bad(w);
+  return { revision: num(v, 'revision', w), complete: v['complete'] === true, problems: decodeProblems(v, w) };
+}
+
+export function decodeProgress(v: unknown): Progress {
+  const w = 'progress';
+  if (!isObj(v)) throw bad(w);
+  return {
+    images: list(v, 'images', w).map((r) => {
+      if (!isObj(r)) throw bad(`${w}.images`);
+      const x = `${w}.images`;
+      return {
+        image_id: num(r, 'image_id', x),
+        name: str(r, 'name', x),
+        tiles: num(r, 'tiles', x),
+        labelled: num(r, 'labelled', x),
+        complete: num(r, 'complete', x),
+      };
+    }),
+    tiles: num(v, 'tiles', w),
+    labelled: num(v, 'labelled', w),
+    complete: num(v, 'complete', w),
+    classes: list(v, 'classes', w).map((c) => {
+      if (!isObj(c)) throw bad(`${w}.classes`);
+      return { name: str(c, 'name', `${w}.classes`), labels: num(c, 'labels', `${w}.classes`) };
+    }),
+    users: list(v, 'users', w).map((u) => {
+      if (!isObj(u)) throw bad(`${w}.users`);
+      return { user: str(u, 'user', `${w}.users`), tiles: num(u, 'tiles', `${w}.users`), seconds: num(u, 'seconds', `${w}.users`) };
+    }),
+  };
+}
+
+/** The data of a "labels.updated" event; null when it is not one. */
+export function decodeLabelsUpdated(v: unknown): LabelsUpdated | null {
+  if (!isObj(v)) return null;
+  const { tile_id, image_id, revision } = v;
+  if (typeof tile_id !== 'number' || typeof revision !== 'number') return null;
+  return {
+    tile_id,
+    image_id: typeof image_id === 'number' ? image_id : 0,
+    revision,
+    complete: v['complete'] === true,
+    labels: typeof v['labels'] === 'number' ? v['labels'] : 0,
+    user: typeof v['user'] === 'string' ? v['user'] : '',
+  };
+}
+
 /** Reads one live event; null when the value is not an event at all. */
 export function decodeEvent(v: unknown): LiveEvent | null {
   if (typeof v === 'string') {
@@ -432,8 +743,9 @@ export class Client {
    * Sends one request and returns the parsed JSON body (undefined for 204).
    * Throws ApiError for any failure.
    */
-  async request(method: string, path: string, body?: Body): Promise<unknown> {
+  async request(method: string, path: string, body?: Body, opts: RequestOptions = {}): Promise<unknown> {
     const init: RequestInit = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' };
+    if (opts.keepalive) init.keepalive = true;
     if (body !== undefined) {
       if (typeof Blob !== 'undefined' && (body as unknown) instanceof Blob) {
         throw new ApiError('invalid', 'a Blob cannot be sent as a request body here; send its bytes', 0);
@@ -570,6 +882,39 @@ export class Client {
 
   pyramidTileUrl(imageId: number, level: number, col: number, row: number): string {
     return this.url(`/api/images/${seg(imageId)}/pyramid/${level}/${col}_${row}.jpg`);
+  }
+
+  /** The project's label classes (an empty schema until some are added). */
+  async getSchema(projectId: number): Promise<Schema> {
+    return decodeSchema(await this.request('GET', `/api/projects/${seg(projectId)}/schema`));
+  }
+
+  /**
+   * Replaces the project's label classes. schema may be any JSON a
+   * django-labeller schema.json holds (an imported file is sent as read);
+   * the server validates it (400 "invalid" with the reason).
+   */
+  async putSchema(projectId: number, schema: Schema | Json): Promise<Schema> {
+    return decodeSchema(await this.request('PUT', `/api/projects/${seg(projectId)}/schema`, schema as Json));
+  }
+
+  async getTileLabels(tileId: number): Promise<TileLabels> {
+    return decodeTileLabels(await this.request('GET', `/api/tiles/${seg(tileId)}/labels`));
+  }
+
+  /** Saves a tile's label file; 409 "conflict" when base_revision is not the latest. */
+  async putTileLabels(tileId: number, save: LabelsSave, opts: RequestOptions = {}): Promise<LabelsSaved> {
+    const body: Json = { labels: save.labels, base_revision: save.base_revision, edit_seconds: save.edit_seconds };
+    return decodeLabelsSaved(await this.request('PUT', `/api/tiles/${seg(tileId)}/labels`, body, opts));
+  }
+
+  async getProgress(projectId: number): Promise<Progress> {
+    return decodeProgress(await this.request('GET', `/api/projects/${seg(projectId)}/progress`));
+  }
+
+  /** Where the zip of an export is downloaded from. */
+  exportUrl(projectId: number, format: ExportFormat, per: ExportPer): string {
+    return this.url(`/api/projects/${seg(projectId)}/export?format=${encodeURIComponent(format)}&per=${encodeURIComponent(per)}`);
   }
 
   tileImageUrl(tileId: number): string {

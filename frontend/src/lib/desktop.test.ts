@@ -28,3 +28,40 @@ describe('notifyFrontendReady', () => {
     expect(ready).toHaveBeenCalledWith('ua');
   });
 });
+
+describe('desktop file import', () => {
+  it('finds the native image chooser only in the desktop window', async () => {
+    const { imageChooser, isDesktopWindow } = await import('./desktop');
+    expect(imageChooser({} as Window)).toBeUndefined();
+    expect(isDesktopWindow({} as Window)).toBe(false);
+    const App = { ChooseImages: vi.fn(() => Promise.resolve(['/home/me/a.png', 3, '', '/home/me/b.tif'])) };
+    const win = { go: { app: { App } } } as unknown as Window;
+    expect(isDesktopWindow(win)).toBe(true);
+    await expect(imageChooser(win)!()).resolves.toEqual(['/home/me/a.png', '/home/me/b.tif']);
+    const cancelled = { go: { app: { App: { ChooseImages: () => Promise.resolve(null) } } } } as unknown as Window;
+    await expect(imageChooser(cancelled)!()).resolves.toEqual([]);
+  });
+
+  it('hands dropped paths over until told to stop', async () => {
+    const { filesDroppedEvent, onFilesDropped } = await import('./desktop');
+    const handlers = new Map<string, (...args: unknown[]) => void>();
+    const off = vi.fn();
+    const runtime = {
+      EventsOn: vi.fn((name: string, cb: (...args: unknown[]) => void) => {
+        handlers.set(name, cb);
+        return off;
+      }),
+    };
+    const got: string[][] = [];
+    const stop = onFilesDropped((p) => got.push(p), { runtime } as unknown as Window);
+    expect(runtime.EventsOn).toHaveBeenCalledWith(filesDroppedEvent, expect.any(Function));
+    handlers.get(filesDroppedEvent)!(['/tmp/a.png', '/tmp/b.png']);
+    handlers.get(filesDroppedEvent)!([]);
+    handlers.get(filesDroppedEvent)!('nonsense');
+    expect(got).toEqual([['/tmp/a.png', '/tmp/b.png']]);
+    stop();
+    expect(off).toHaveBeenCalledTimes(1);
+    // No Wails: nothing to listen to.
+    expect(onFilesDropped(() => {}, {} as Window)).toBeTypeOf('function');
+  });
+});

@@ -57,6 +57,11 @@ export async function notifyFrontendReady(win: Window = window, waitMs = 0): Pro
   }
 }
 
+/** Whether the page runs in the desktop window (files come as paths there). */
+export function isDesktopWindow(win: Window = window): boolean {
+  return wailsRuntime(win) !== undefined || imageChooser(win) !== undefined;
+}
+
 /** The desktop's native image chooser, or undefined in a browser. */
 export function imageChooser(win: Window = window): (() => Promise<string[]>) | undefined {
   const app = win.go?.app?.App;
@@ -86,23 +91,5 @@ export function onFilesDropped(cb: (paths: string[]) => void, win: Window = wind
   return () => {
     if (typeof off === 'function') off();
     else rt.EventsOff?.(filesDroppedEvent);
-  };
-}
-
-/**
- * Keeps files dropped outside a drop zone from replacing the page (WebKit
- * navigates to a dropped file). Drop zones call preventDefault themselves.
- */
-export function guardFileDrops(win: Window = window): () => void {
-  const guard = (e: DragEvent) => {
-    if (e.defaultPrevented) return;
-    e.preventDefault();
-    if (e.dataTransfer) e.dataTransfer.dropEffect = 'none';
-  };
-  win.addEventListener('dragover', guard);
-  win.addEventListener('drop', guard);
-  return () => {
-    win.removeEventListener('dragover', guard);
-    win.removeEventListener('drop', guard);
   };
 }

@@ -66,6 +66,11 @@ export function stepOf(route: Route): Step | null {
   }
 }
 
+/** The project a route is inside of, or null. */
+export function projectOf(route: Route): number | null {
+  return route.name === 'project' || route.name === 'image' || route.name === 'tile' ? route.id : null;
+}
+
 /** The hash ("#/…") that shows a route. */
 export function href(route: Route): string {
   switch (route.name) {
