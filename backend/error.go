@@ -22,6 +22,15 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Fields says what is wrong with each field of a form, when the
+	// input was one (a training job's config).
+	Fields []FieldError
+}
+
+// FieldError is one form field's problem.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
@@ -69,4 +78,13 @@ func ErrorMessageOrText(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// ErrorFields returns the field errors of the first *Error in err's chain.
+func ErrorFields(err error) []FieldError {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Fields
+	}
+	return nil
 }

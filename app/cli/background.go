@@ -18,7 +18,7 @@ func (i *Instance) startBackground(ctx context.Context) error {
 		return err
 	}
 	w.Logf = i.Logf
-	i.watcher, i.stopBackground = w, cancel
+	i.watcher, i.backgroundCtx, i.stopBackground = w, bctx, cancel
 	go i.Images.Run(bctx)
 
 	ps, err := i.DB.FindProjects(ctx)

@@ -43,6 +43,9 @@ Usage:
   tessera import --project ID [--tile 512] [--overlap 0] PATH...
   tessera labels import --project ID [--schema schema.json] PATH...
   tessera labels export --project ID --format django-labeller|masks|coco --per tile|image --out DIR
+  tessera train --project ID [--worker NAME|--pool P] [--set key=value]... [--follow]
+  tessera jobs list [--project ID] | show ID | logs ID [--follow] | cancel ID | delete ID
+  tessera workers
   tessera user add --name N --role admin|professor|assistant|student [--password P]
   tessera user list
   tessera user password --name N [--password P]
@@ -74,6 +77,12 @@ func Run(ctx context.Context, args []string, env Env) int {
 		o, err = runImport(ctx, rest, env)
 	case "labels":
 		o, err = runLabels(ctx, rest, env)
+	case "train":
+		o, err = runTrain(ctx, rest, env)
+	case "jobs", "job":
+		o, err = runJobs(ctx, rest, env)
+	case "workers":
+		o, err = runWorkers(ctx, rest, env)
 	case "user", "users":
 		o, err = runUser(ctx, rest, env)
 	case "version":

@@ -16,6 +16,7 @@ func runDesktop(ctx context.Context, args []string, env Env) (*out, error) {
 	var sf serveFlags
 	fs.StringVar(&sf.agentsListen, "agents-listen", "", "accept GPU agents on this broker `address`, e.g. :4222")
 	fs.StringVar(&sf.agentToken, "agent-token", "", "the token agents present (default $TESSERA_AGENT_TOKEN)")
+	fs.Var(&sf.trainers, "trainer", "offer a trainer program on the local worker: `NAME=PATH` (repeatable)")
 	o := &out{env: env, json: c.json}
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -48,6 +49,7 @@ func runDesktop(ctx context.Context, args []string, env Env) (*out, error) {
 	if err := inst.startBackground(ctx); err != nil {
 		return o, err
 	}
+	inst.startTraining(ctx, append(builtinTrainers(), sf.trainers...))
 	return o, env.Desktop(ctx, inst)
 }
 

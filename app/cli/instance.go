@@ -16,6 +16,7 @@ import (
 	"github.com/tessera-lab/tessera/backend/images"
 	"github.com/tessera-lab/tessera/backend/projects"
 	"github.com/tessera-lab/tessera/backend/store"
+	"github.com/tessera-lab/tessera/backend/training"
 	"github.com/tessera-lab/tessera/backend/watch"
 )
 
@@ -29,12 +30,15 @@ type Instance struct {
 	Auth     *auth.Service
 	Images   *images.Service
 	Labels   *annotate.Service
+	Training *training.Service // nil for one-shot CLI commands
 	Broker   *broker.Broker // nil for one-shot CLI commands
 	Logf     func(format string, args ...any)
 
 	emitters       fanout
 	watcher        *watch.Watcher
+	backgroundCtx  context.Context
 	stopBackground context.CancelFunc
+	wg             sync.WaitGroup
 }
 
 // open opens the data folder and the database. One-shot commands need no
@@ -80,7 +84,7 @@ func (i *Instance) AddEmitter(e backend.Emitter) { i.emitters.add(e) }
 // APIHandler returns the API for a mode: desktop acts as the local admin,
 // the server signs users in.
 func (i *Instance) APIHandler(mode string) *api.Handler {
-	cfg := api.Config{Projects: i.Projects, Images: i.Images, Labels: i.Labels, Hub: i.Hub, Mode: mode, Version: backend.Version, Logf: i.Logf}
+	cfg := api.Config{Projects: i.Projects, Images: i.Images, Labels: i.Labels, Training: i.Training, Hub: i.Hub, Mode: mode, Version: backend.Version, Logf: i.Logf}
 	if mode == api.ModeDesktop {
 		cfg.LocalUser = &backend.User{Name: "local", Role: backend.RoleAdmin}
 	} else {
@@ -96,6 +100,7 @@ func (i *Instance) Close() error {
 		i.stopBackground()
 		errs = append(errs, i.watcher.Close())
 		i.Images.Wait()
+		i.wg.Wait()
 	}
 	if i.Broker != nil {
 		errs = append(errs, i.Broker.Close())

@@ -15,6 +15,7 @@ import (
 )
 
 type serveFlags struct {
+	trainers      trainerFlags
 	addr          string
 	agentsListen  string
 	agentToken    string
@@ -27,6 +28,7 @@ func runServe(ctx context.Context, args []string, env Env) (*out, error) {
 	fs.StringVar(&sf.addr, "addr", "127.0.0.1:8080", "HTTP `address` to serve the UI and API on (\":8080\" for every interface)")
 	fs.StringVar(&sf.agentsListen, "agents-listen", "", "accept GPU agents on this broker `address`, e.g. :4222")
 	fs.StringVar(&sf.agentToken, "agent-token", "", "the token agents present (default $TESSERA_AGENT_TOKEN, else generated and printed)")
+	fs.Var(&sf.trainers, "trainer", "offer a trainer program on the local worker: `NAME=PATH` (repeatable)")
 	fs.StringVar(&sf.adminPassword, "admin-password", "", "password of the first admin, used only while the database has no user (default: generated and printed)")
 	o := &out{env: env, json: c.json}
 	pos, err := parse(fs, args)
@@ -58,6 +60,7 @@ func serve(ctx context.Context, c *common, sf serveFlags, env Env) error {
 	if err := inst.startBackground(ctx); err != nil {
 		return err
 	}
+	inst.startTraining(ctx, append(builtinTrainers(), sf.trainers...))
 	if u := inst.Broker.ClientURL(); u != "" {
 		fmt.Fprintf(env.Stdout, "GPU agents connect with: gpuagent --broker %s --token %s\n", u, token)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/tessera-lab/tessera/backend/annotate"
 	"github.com/tessera-lab/tessera/backend/auth"
 	"github.com/tessera-lab/tessera/backend/images"
+	"github.com/tessera-lab/tessera/backend/training"
 )
 
 // Mode names how Tessera runs, as the UI sees it.
@@ -24,6 +25,7 @@ type Config struct {
 	Projects backend.ProjectService
 	Images   *images.Service
 	Labels   *annotate.Service
+	Training *training.Service
 	// Auth signs users in (server mode). Nil with LocalUser set (desktop).
 	Auth *auth.Service
 	// LocalUser, when set, is the caller of every request: the desktop's one
@@ -65,6 +67,9 @@ func NewHandler(cfg Config) *Handler {
 	}
 	if cfg.Labels != nil {
 		h.labelRoutes()
+	}
+	if cfg.Training != nil {
+		h.trainingRoutes()
 	}
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, backend.Errorf(backend.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path), h.cfg.Logf)

@@ -25,8 +25,9 @@ var statusOf = map[string]int{
 
 type errorBody struct {
 	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
+		Code    string               `json:"code"`
+		Message string               `json:"message"`
+		Fields  []backend.FieldError `json:"fields,omitempty"`
 	} `json:"error"`
 }
 
@@ -44,7 +45,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error, logf func(str
 		logf("api: %s %s: %v", r.Method, r.URL.Path, err)
 	}
 	var b errorBody
-	b.Error.Code, b.Error.Message = code, backend.ErrorMessage(err)
+	b.Error.Code, b.Error.Message, b.Error.Fields = code, backend.ErrorMessage(err), backend.ErrorFields(err)
 	writeJSON(w, statusOf[code], b)
 }
 

@@ -29,6 +29,8 @@ func FuzzDecodeAndTile(f *testing.F) {
 	f.Add(lyingTIFF(20000, 20000, 5, 64))
 	f.Add(encodeTIFF(f, pattern(image.NewNRGBA64(rect(9, 7))), tiffOptions{tile: 16, bigEndian: true}))
 	f.Add([]byte("not an image at all"))
+	f.Add(encodeTIFF(f, pattern(image.NewGray16(rect(9, 7))), tiffOptions{rowsPerStrip: 2, whiteIsZero: true}))
+	f.Add(encodeTIFF(f, pattern(image.NewRGBA(rect(9, 7))), tiffOptions{rowsPerStrip: 3, bigEndian: true}))
 
 	lim := Limits{MaxWidth: 300, MaxHeight: 300, MaxPixels: 1 << 14, MaxBytes: 1 << 20}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -50,6 +52,9 @@ func FuzzDecodeAndTile(f *testing.F) {
 		}
 		if info != dinfo {
 			t.Fatalf("Probe %+v, Decode %+v", info, dinfo)
+		}
+		if info.Format == "tiff" {
+			sameAsXImage(t, "fuzz", data) // the strip reader is x/image/tiff's equal
 		}
 		b := img.Bounds()
 		if b.Dx() != info.Width || b.Dy() != info.Height || int64(b.Dx())*int64(b.Dy()) > lim.MaxPixels {

@@ -171,8 +171,9 @@ func withEXIF(jpg []byte, orientation int, bigEndian bool) []byte {
 // tiffOptions choose the layout writeTIFF uses.
 type tiffOptions struct {
 	bigEndian    bool
-	tile         int // tile side (a multiple of 16); 0 for strips
-	rowsPerStrip int // 0: one strip
+	tile         int  // tile side (a multiple of 16); 0 for strips
+	rowsPerStrip int  // 0: one strip
+	whiteIsZero  bool // grey stored with photometric interpretation 0
 }
 
 // encodeTIFF writes an uncompressed TIFF of img in strips or tiles: Gray and
@@ -193,14 +194,14 @@ func encodeTIFF(t testing.TB, img image.Image, o tiffOptions) []byte {
 		spp, photometric = 1, 1
 	case *image.Gray16:
 		spp, bps, photometric = 1, 16, 1
-	case *image.RGBA:
-		spp = 3
-	case *image.NRGBA:
-		spp, extra = 4, 2
 	case *image.RGBA64:
 		spp, bps = 3, 16
 	case *image.NRGBA64:
 		spp, bps, extra = 4, 16, 2
+	case *image.RGBA:
+		spp = 3
+	case *image.NRGBA:
+		spp, extra = 4, 2
 	default:
 		t.Fatalf("encodeTIFF: %T", img)
 	}
@@ -232,6 +233,9 @@ func encodeTIFF(t testing.TB, img image.Image, o tiffOptions) []byte {
 		return dst
 	}
 	var offsets, counts []uint32
+	if o.whiteIsZero && photometric == 1 {
+		photometric = 0
+	}
 	if o.tile > 0 {
 		for ty := 0; ty < h; ty += o.tile {
 			for tx := 0; tx < w; tx += o.tile {

@@ -54,7 +54,7 @@ type header struct {
 var formats = []format{
 	{name: "jpeg", sniff: hasPrefix("\xff\xd8\xff"), header: jpegHeader, config: jpeg.DecodeConfig, decode: jpeg.Decode},
 	{name: "png", sniff: hasPrefix("\x89PNG\r\n\x1a\n"), header: pngHeader, config: png.DecodeConfig, decode: png.Decode},
-	{name: "tiff", sniff: isTIFF, header: tiffHeader, config: tiff.DecodeConfig, decode: tiff.Decode, readerAt: true},
+	{name: "tiff", sniff: isTIFF, header: tiffHeader, config: tiff.DecodeConfig, decode: decodeTIFF, readerAt: true},
 	{name: "bmp", sniff: hasPrefix("BM"), header: bmpHeader, config: bmp.DecodeConfig, decode: bmp.Decode},
 	{name: "webp", sniff: isWebP, header: webpHeader, config: webp.DecodeConfig, decode: webp.Decode},
 }

@@ -2,6 +2,7 @@ package tiling
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -235,5 +236,14 @@ func TestThumbnail(t *testing.T) {
 	}
 	if _, err := WritePyramid(context.Background(), texture(10, 10, 1), nil, t.TempDir(), MaxPyramidTileSize+1, nil); err == nil {
 		t.Error("no error for pyramid tiles over the maximum")
+	}
+}
+
+func TestPyramidCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := WritePyramid(ctx, texture(300, 300, 1), nil, t.TempDir(), 64, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v; want context.Canceled", err)
 	}
 }

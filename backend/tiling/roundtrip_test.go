@@ -3,12 +3,17 @@ package tiling
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
+
+	"golang.org/x/image/tiff"
 )
 
 // roundTrip is one file of known pixels in one format.
@@ -287,5 +292,52 @@ func TestTilesOfOddTypes(t *testing.T) {
 			info := Info{Width: b.Dx(), Height: b.Dy(), BitDepth: c.depth, Channels: c.channels}
 			checkTiles(t, c.img, info, c.channels, TileOptions{Size: 8, Overlap: 2, Dir: t.TempDir(), Channels: c.hint})
 		})
+	}
+}
+
+// TestTIFFStripsMatchXImage decodes uncompressed strip TIFFs with the
+// package's own reader and with x/image/tiff: same type, same pixels.
+func TestTIFFStripsMatchXImage(t *testing.T) {
+	const w, h = 29, 17
+	imgs := []image.Image{
+		pattern(image.NewGray(rect(w, h))), pattern(image.NewGray16(rect(w, h))),
+		pattern(image.NewRGBA(rect(w, h))), pattern(image.NewNRGBA(rect(w, h))),
+		pattern(image.NewRGBA64(rect(w, h))), pattern(image.NewNRGBA64(rect(w, h))),
+	}
+	for _, img := range imgs {
+		for _, o := range []tiffOptions{{}, {rowsPerStrip: 1}, {rowsPerStrip: 5, bigEndian: true}, {rowsPerStrip: 4, whiteIsZero: true}, {tile: 16}} {
+			data := encodeTIFF(t, img, o)
+			sameAsXImage(t, fmt.Sprintf("%T %+v", img, o), data)
+		}
+	}
+	// Premultiplied RGBA (extra samples 1), as x/image/tiff writes it.
+	sameAsXImage(t, "x/image RGBA", encodeXTIFF(t, pattern(image.NewNRGBA(rect(w, h)))))
+	var b bytes.Buffer
+	if err := tiff.Encode(&b, pattern(image.NewRGBA64(rect(w, h))), nil); err != nil {
+		t.Fatal(err)
+	}
+	sameAsXImage(t, "x/image RGBA64 uncompressed", b.Bytes())
+}
+
+func sameAsXImage(t testing.TB, name string, data []byte) {
+	t.Helper()
+	ref, rerr := tiff.Decode(bytes.NewReader(data))
+	got, err := decodeTIFF(io.NewSectionReader(bytes.NewReader(data), 0, int64(len(data))))
+	if (err == nil) != (rerr == nil) {
+		t.Fatalf("%s: error %v, x/image/tiff %v", name, err, rerr)
+	}
+	if err != nil {
+		return
+	}
+	if reflect.TypeOf(got) != reflect.TypeOf(ref) || got.Bounds() != ref.Bounds() {
+		t.Fatalf("%s: %T %v, x/image/tiff %T %v", name, got, got.Bounds(), ref, ref.Bounds())
+	}
+	b := ref.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if got.At(x, y) != ref.At(x, y) {
+				t.Fatalf("%s: pixel (%d, %d) = %v, x/image/tiff %v", name, x, y, got.At(x, y), ref.At(x, y))
+			}
+		}
 	}
 }

@@ -19,10 +19,12 @@ const (
 	tagRowsPerStrip    = 278
 	tagStripByteCounts = 279
 	tagPlanarConfig    = 284
+	tagPredictor       = 317
 	tagTileWidth       = 322
 	tagTileLength      = 323
 	tagTileOffsets     = 324
 	tagTileByteCounts  = 325
+	tagExtraSamples    = 338
 )
 
 // tiffRatio is the most each compression x/image/tiff decodes can expand

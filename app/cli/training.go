@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tessera-lab/tessera/backend/dataset"
+	"github.com/tessera-lab/tessera/backend/jobproto"
+	"github.com/tessera-lab/tessera/backend/training"
+	"github.com/tessera-lab/tessera/gpuagent/agent"
+)
+
+// LocalWorker is the name and pool of the worker every app and server runs
+// in-process, so training works offline on a laptop.
+const LocalWorker = "local"
+
+// startTraining starts the training side: the ingest of agent events, the
+// worker list, and the in-process worker with the given trainers.
+func (i *Instance) startTraining(ctx context.Context, trainers []agent.Trainer) {
+	b := &dataset.Builder{Store: i.DB, Labels: i.Labels, Layout: i.Layout}
+	i.Training = training.New(i.DB, i.Broker.Conn(), i.Broker.JetStream(), b, i.Layout, &i.emitters)
+	i.Training.Logf = i.Logf
+	bctx := i.backgroundCtx
+	i.goBackground(func() {
+		if err := i.Training.Ingest(bctx); err != nil {
+			i.Logf("training: ingest stopped: %v", err)
+		}
+	})
+	i.goBackground(func() {
+		if err := i.Training.WatchWorkers(bctx); err != nil {
+			i.Logf("training: worker watch stopped: %v", err)
+		}
+	})
+	if len(trainers) == 0 {
+		return
+	}
+	work := filepath.Join(i.Layout.Root, "work")
+	i.goBackground(func() {
+		err := agent.Run(bctx, agent.Config{Conn: i.Broker.Conn(), Name: LocalWorker, Pool: LocalWorker, WorkDir: work,
+			Trainers: trainers, Logf: func(f string, a ...any) { i.Logf("local worker: "+f, a...) }})
+		if err != nil && bctx.Err() == nil {
+			i.Logf("local worker stopped: %v", err)
+		}
+	})
+}
+
+func (i *Instance) goBackground(fn func()) {
+	i.wg.Add(1)
+	go func() { defer i.wg.Done(); fn() }()
+}
+
+// trainerFlags collects --trainer NAME=PATH: any program that speaks the
+// trainer contract (gpuagent/CONTRACT.md), offered by the local worker.
+type trainerFlags []agent.Trainer
+
+func (t *trainerFlags) String() string { return "" }
+
+func (t *trainerFlags) Set(v string) error {
+	name, path, ok := strings.Cut(v, "=")
+	if !ok || name == "" || path == "" {
+		return fmt.Errorf("--trainer wants NAME=PATH, not %q", v)
+	}
+	if !jobproto.ValidToken(name) {
+		return fmt.Errorf("trainer name %q: use letters, digits, - and _", name)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return fmt.Errorf("trainer %s: %w", name, err)
+	}
+	*t = append(*t, agent.ProcessTrainer{Path: abs, TrainerInfo: jobproto.TrainerInfo{Name: name, Label: name,
+		Description: "a trainer program at " + abs, ConfigSchema: jobproto.SpecSchema()}})
+	return nil
+}
+
+// builtinTrainers are the trainers every local worker offers.
+var builtinTrainers = func() []agent.Trainer { return nil }
+

@@ -1,0 +1,235 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/png"
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tessera-lab/tessera/backend"
+	"github.com/tessera-lab/tessera/backend/jobproto"
+	"github.com/tessera-lab/tessera/backend/training"
+	"github.com/tessera-lab/tessera/gpuagent/agent"
+)
+
+// fakeSchema lets a job tell the fake trainer what to do.
+var fakeSchema = jobproto.Schema{
+	{Name: "behaviour", Type: jobproto.TypeString, Label: "Behaviour", Default: "train"},
+	{Name: "epochs", Type: jobproto.TypeInteger, Label: "Epochs", Default: int64(2)},
+	{Name: "rate", Type: jobproto.TypeInteger, Label: "Lines per second", Default: int64(0)},
+	{Name: "seconds", Type: jobproto.TypeFloat, Label: "Seconds", Default: 0.0},
+}
+
+func buildFake(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "faketrainer")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../gpuagent/agent/testdata/faketrainer").CombinedOutput(); err != nil {
+		t.Fatalf("build faketrainer: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// prepare makes a labelled project in data through the CLI.
+func prepare(t *testing.T, data string) {
+	t.Helper()
+	src := t.TempDir()
+	var o, e bytes.Buffer
+	env := Env{Stdout: &o, Stderr: &e, Getenv: func(string) string { return "" }}
+	must := func(args ...string) {
+		if code := Run(context.Background(), append(args, "--data", data), env); code != 0 {
+			t.Fatalf("%v: %d\n%s%s", args, code, o.String(), e.String())
+		}
+	}
+	must("project", "create", "--name", "P")
+	writeTestPNG(t, filepath.Join(src, "a.png"))
+	must("import", "--project", "1", "--tile", "64", src)
+	os.WriteFile(filepath.Join(src, "schema.json"), []byte(`{"label_class_groups":[{"group_name":"g","group_classes":[{"name":"x","human_name":"X","colours":{"default":[1,2,3]}}]}]}`), 0o644)
+	os.WriteFile(filepath.Join(src, "a__labels.json"), []byte(`{"complete":true,"labels":[{"label_type":"polygon","object_id":"1","label_class":"x","regions":[[{"x":5,"y":5},{"x":100,"y":5},{"x":100,"y":100}]]}]}`), 0o644)
+	must("labels", "import", "--project", "1", "--schema", filepath.Join(src, "schema.json"), filepath.Join(src, "a__labels.json"))
+}
+
+func writeTestPNG(t *testing.T, path string) {
+	img := image.NewGray(image.Rect(0, 0, 128, 128))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i % 251)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func waitJob(t *testing.T, inst *Instance, id string, cond func(*backend.Job) bool) *backend.Job {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		j, err := inst.DB.FindJob(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cond(j) {
+			return j
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out; job %+v", j)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+}
+
+func freePort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestAppRestartMidJobLosesAndDoublesNoLine: a remote agent trains while
+// the app (and the broker it hosts) stops and starts again; every log line
+// is stored exactly once, in the database and in train.log.
+func TestAppRestartMidJobLosesAndDoublesNoLine(t *testing.T) {
+	data := t.TempDir()
+	prepare(t, data)
+	bin := buildFake(t)
+	addr, token := freePort(t), "a-long-enough-agent-token"
+	c := &common{data: data}
+	start := func() *Instance {
+		inst, err := open(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := inst.startBroker(context.Background(), addr, token); err != nil {
+			t.Fatal(err)
+		}
+		if err := inst.startBackground(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		inst.startTraining(context.Background(), nil)
+		return inst
+	}
+	inst := start()
+	actx, stop := context.WithCancel(context.Background())
+	agentDone := make(chan error, 1)
+	go func() {
+		agentDone <- agent.Run(actx, agent.Config{Broker: "nats://" + addr, Token: token, Name: "gpu-box", Pool: "gpu",
+			WorkDir: t.TempDir(), Trainers: []agent.Trainer{agent.ProcessTrainer{Path: bin,
+				TrainerInfo: jobproto.TrainerInfo{Name: "fake", ConfigSchema: fakeSchema}}}})
+	}()
+	defer func() { stop(); <-agentDone }()
+	req := training.JobRequest{ProjectID: 1, Worker: "gpu-box", Config: map[string]any{"behaviour": "paced", "rate": 200, "seconds": 4.0}}
+	if err := waitForWorker(context.Background(), inst, req); err != nil {
+		t.Fatal(err)
+	}
+	j, err := inst.Training.CreateJob(context.Background(), "test", req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitJob(t, inst, j.ID, func(j *backend.Job) bool { return j.Status == jobproto.StatusProcessing })
+	time.Sleep(1200 * time.Millisecond) // some lines stored, more to come
+	if err := inst.Close(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(800 * time.Millisecond) // the agent keeps training meanwhile
+	inst = start()
+	defer inst.Close()
+	j = waitJob(t, inst, j.ID, func(j *backend.Job) bool { return jobproto.Terminal(j.Status) })
+	if j.Status != jobproto.StatusCompleted || j.Attempt != 1 {
+		t.Fatalf("job %+v", j)
+	}
+	lines, err := inst.DB.JobLogs(context.Background(), j.ID, 0, 0, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]int{}
+	for i, l := range lines {
+		if l.Seq != int64(i+1) || l.Attempt != 1 {
+			t.Fatalf("line %d has attempt %d seq %d: lost or doubled", i, l.Attempt, l.Seq)
+		}
+		var n int
+		var ts int64
+		if _, err := fmt.Sscanf(l.Text, "line %d %d", &n, &ts); err == nil {
+			seen[n]++
+		}
+	}
+	paced := len(seen)
+	for n := 1; n <= 800; n++ { // 200 a second for 4 s
+		if seen[n] != 1 {
+			t.Fatalf("trainer line %d stored %d times", n, seen[n])
+		}
+	}
+	log, _ := os.ReadFile(inst.Training.LogPath(j))
+	if got := strings.Count(string(log), "\n"); got != len(lines) {
+		t.Fatalf("train.log has %d lines, the database %d", got, len(lines))
+	}
+	t.Logf("%d lines, %d paced, exactly once", len(lines), paced)
+}
+
+// TestCancelStopsARunningJob and withdraws a queued one.
+func TestCancelStopsARunningJob(t *testing.T) {
+	data := t.TempDir()
+	prepare(t, data)
+	bin := buildFake(t)
+	inst, err := open(context.Background(), &common{data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	if err := inst.startBroker(context.Background(), "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := inst.startBackground(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	inst.startTraining(context.Background(), []agent.Trainer{agent.ProcessTrainer{Path: bin,
+		TrainerInfo: jobproto.TrainerInfo{Name: "fake", ConfigSchema: fakeSchema}}})
+	req := training.JobRequest{ProjectID: 1, Worker: LocalWorker, Config: map[string]any{"behaviour": "hang"}}
+	if err := waitForWorker(context.Background(), inst, req); err != nil {
+		t.Fatal(err)
+	}
+	running, err := inst.Training.CreateJob(context.Background(), "test", req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitJob(t, inst, running.ID, func(j *backend.Job) bool { return j.Status == jobproto.StatusProcessing })
+	// A second job waits in the queue: the local worker runs one at a time.
+	queued, err := inst.Training.CreateJob(context.Background(), "test", req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := inst.Training.Cancel(context.Background(), "prof", queued.ID); err != nil {
+		t.Fatal(err)
+	}
+	q := waitJob(t, inst, queued.ID, func(j *backend.Job) bool { return jobproto.Terminal(j.Status) })
+	if q.Status != jobproto.StatusCancelled || !strings.Contains(q.Error, "before an agent ran it") {
+		t.Fatalf("queued job %+v", q)
+	}
+	began := time.Now()
+	if err := inst.Training.Cancel(context.Background(), "prof", running.ID); err != nil {
+		t.Fatal(err)
+	}
+	r := waitJob(t, inst, running.ID, func(j *backend.Job) bool { return jobproto.Terminal(j.Status) })
+	if r.Status != jobproto.StatusCancelled {
+		t.Fatalf("running job %+v", r)
+	}
+	t.Logf("cancelled in %v", time.Since(began).Round(time.Millisecond))
+	if err := inst.Training.Delete(context.Background(), running.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inst.DB.FindJob(context.Background(), running.ID); backend.ErrorCode(err) != backend.ENOTFOUND {
+		t.Fatalf("deleted job still there: %v", err)
+	}
+}

@@ -1,0 +1,60 @@
+package training
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tessera-lab/tessera/backend"
+	"github.com/tessera-lab/tessera/backend/broker"
+)
+
+// artifactsMarker in a job folder says its results were fetched.
+const artifactsMarker = ".artifacts-fetched"
+
+// fetchArtifacts copies a completed job's results from the object store
+// (models/, predictions/, metrics.json) into its folder. It is idempotent.
+func (s *Service) fetchArtifacts(ctx context.Context, j *backend.Job) {
+	obj, err := s.JS.ObjectStore(ctx, broker.BucketArtifacts)
+	if err != nil {
+		s.Logf("training: artifacts of %s: %v", j.ID, err)
+		return
+	}
+	infos, err := obj.List(ctx)
+	if err != nil {
+		return // an empty bucket lists as an error
+	}
+	prefix := "jobs/" + j.ID + "/"
+	dir := s.JobDir(j)
+	for _, in := range infos {
+		rel, ok := strings.CutPrefix(in.Name, prefix)
+		if !ok || rel == "train.log" { // our own train.log is the whole one
+			continue
+		}
+		dst, err := backend.SafeJoin(dir, rel)
+		if err != nil {
+			s.Logf("training: artifact %s: %v", in.Name, err)
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			continue
+		}
+		if err := obj.GetFile(ctx, in.Name, dst); err != nil {
+			s.Logf("training: artifact %s: %v", in.Name, err)
+			return
+		}
+	}
+	_ = os.WriteFile(filepath.Join(dir, artifactsMarker), nil, 0o644)
+	s.emit(backend.EventJobUpdated, j.ProjectID, j)
+}
+
+// evaluation returns the trainer's metrics.json for a job, if there is one.
+func (s *Service) evaluation(j *backend.Job) json.RawMessage {
+	b, err := os.ReadFile(filepath.Join(s.JobDir(j), "metrics.json"))
+	if err != nil || !json.Valid(b) {
+		return nil
+	}
+	return b
+}

@@ -1,0 +1,253 @@
+package training
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/tessera-lab/tessera/backend"
+	"github.com/tessera-lab/tessera/backend/broker"
+	"github.com/tessera-lab/tessera/backend/jobproto"
+	"github.com/tessera-lab/tessera/backend/store"
+)
+
+// IngestConsumer is the app's durable consumer on EVENTS: what it has not
+// acknowledged is delivered again after a restart, so nothing is lost.
+const IngestConsumer = "app-ingest"
+
+// Batching of the ingest: up to maxBatch events, or what arrived within
+// batchWindow of the first, are stored in one transaction.
+const (
+	maxBatch    = 2000
+	batchWindow = 5 * time.Millisecond
+)
+
+// Ingest stores every event of EVENTS exactly once, appends new log lines
+// to each job's train.log and pushes everything to the UIs, until ctx ends.
+func (s *Service) Ingest(ctx context.Context) error {
+	stream, err := s.JS.Stream(ctx, broker.StreamEvents)
+	if err != nil {
+		return err
+	}
+	cons, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+		Durable: IngestConsumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: 30 * time.Second,
+		MaxAckPending: 20000, DeliverPolicy: jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return err
+	}
+	s.healLogs(ctx)
+	msgs := make(chan jetstream.Msg, 4*maxBatch)
+	cc, err := cons.Consume(func(m jetstream.Msg) { msgs <- m }, jetstream.PullMaxMessages(maxBatch))
+	if err != nil {
+		return err
+	}
+	defer cc.Stop()
+	for {
+		var batch []jetstream.Msg
+		select {
+		case <-ctx.Done():
+			return nil
+		case m := <-msgs:
+			batch = append(batch, m)
+		}
+		deadline := time.NewTimer(batchWindow)
+	collect:
+		for len(batch) < maxBatch {
+			select {
+			case m := <-msgs:
+				batch = append(batch, m)
+			case <-deadline.C:
+				break collect
+			default:
+				if len(msgs) == 0 {
+					break collect
+				}
+			}
+		}
+		deadline.Stop()
+		if err := s.apply(ctx, batch); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			s.Logf("training: store %d events: %v (they will be delivered again)", len(batch), err)
+			for _, m := range batch {
+				_ = m.NakWithDelay(time.Second)
+			}
+		}
+	}
+}
+
+// apply stores one batch, then acknowledges it.
+func (s *Service) apply(ctx context.Context, batch []jetstream.Msg) error {
+	var evs store.JobEvents
+	for _, m := range batch {
+		parts := strings.Split(m.Subject(), ".")
+		kind := parts[len(parts)-1]
+		var err error
+		switch kind {
+		case jobproto.KindStatus:
+			var e jobproto.StatusEvent
+			if err = json.Unmarshal(m.Data(), &e); err == nil {
+				evs.Statuses = append(evs.Statuses, e)
+			}
+		case jobproto.KindLog:
+			var e jobproto.LogEvent
+			if err = json.Unmarshal(m.Data(), &e); err == nil {
+				evs.Logs = append(evs.Logs, e)
+			}
+		case jobproto.KindMetric:
+			var e jobproto.MetricEvent
+			if err = json.Unmarshal(m.Data(), &e); err == nil {
+				evs.Metrics = append(evs.Metrics, e)
+			}
+		}
+		if err != nil {
+			s.Logf("training: dropping a malformed %s event on %s: %v", kind, m.Subject(), err)
+		}
+	}
+	applied, err := s.DB.ApplyJobEvents(ctx, evs)
+	if err != nil {
+		return err
+	}
+	for _, m := range batch {
+		_ = m.Ack()
+	}
+	s.publish(ctx, applied)
+	return nil
+}
+
+// publish appends the new lines to train.log and tells the UIs.
+func (s *Service) publish(ctx context.Context, a *store.AppliedEvents) {
+	for id := range a.Jobs {
+		j, err := s.DB.FindJob(ctx, id)
+		if err != nil {
+			continue
+		}
+		if lines := a.Lines[id]; len(lines) > 0 {
+			if err := s.appendLog(j, lines); err != nil {
+				s.Logf("training: train.log of %s: %v", id, err)
+			}
+			s.emit(backend.EventJobLog, j.ProjectID, map[string]any{"job_id": id, "lines": lines})
+			delete(a.Lines, id)
+		}
+		for _, m := range a.Metrics[id] {
+			s.emit(backend.EventJobMetric, j.ProjectID, map[string]any{"job_id": id, "metric": m})
+		}
+		s.emit(backend.EventJobUpdated, j.ProjectID, j)
+		if jobproto.Terminal(j.Status) {
+			if err := s.writeLog(ctx, j); err != nil {
+				s.Logf("training: train.log of %s: %v", id, err)
+			}
+			if j.Status == jobproto.StatusCompleted {
+				go s.fetchArtifacts(context.WithoutCancel(ctx), j)
+			}
+		}
+	}
+	for id, lines := range a.Lines { // lines of jobs whose row did not change
+		j, err := s.DB.FindJob(ctx, id)
+		if err != nil {
+			continue
+		}
+		if err := s.appendLog(j, lines); err != nil {
+			s.Logf("training: train.log of %s: %v", id, err)
+		}
+		s.emit(backend.EventJobLog, j.ProjectID, map[string]any{"job_id": id, "lines": lines})
+	}
+}
+
+// LogPath is a job's train.log.
+func (s *Service) LogPath(j *backend.Job) string { return filepath.Join(s.JobDir(j), "train.log") }
+
+func formatLine(l backend.JobLogLine) string {
+	if l.Stream == jobproto.StreamAgent {
+		return "[agent] " + l.Text + "\n"
+	}
+	return l.Text + "\n"
+}
+
+func (s *Service) appendLog(j *backend.Job, lines []backend.JobLogLine) error {
+	if err := os.MkdirAll(s.JobDir(j), 0o755); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(s.LogPath(j), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(formatLine(l))
+	}
+	if _, err := f.WriteString(b.String()); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// writeLog rewrites train.log from the database, where every line is
+// stored exactly once: at the end of a job, and for unfinished jobs when
+// the app starts (a crash between storing lines and appending them).
+func (s *Service) writeLog(ctx context.Context, j *backend.Job) error {
+	if err := os.MkdirAll(s.JobDir(j), 0o755); err != nil {
+		return err
+	}
+	tmp := s.LogPath(j) + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	attempt, seq := 0, int64(0)
+	for {
+		lines, err := s.DB.JobLogs(ctx, j.ID, attempt, seq, 10000)
+		if err != nil {
+			f.Close()
+			return err
+		}
+		if len(lines) == 0 {
+			break
+		}
+		var b strings.Builder
+		for _, l := range lines {
+			if l.Attempt != attempt && l.Seq == 1 && l.Attempt > 1 {
+				fmt.Fprintf(&b, "[tessera] attempt %d\n", l.Attempt)
+			}
+			b.WriteString(formatLine(l))
+			attempt, seq = l.Attempt, l.Seq
+		}
+		if _, err := f.WriteString(b.String()); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, s.LogPath(j))
+}
+
+// healLogs rewrites the train.log of every unfinished job, and fetches the
+// artifacts of completed jobs that do not have them yet.
+func (s *Service) healLogs(ctx context.Context) {
+	js, err := s.DB.FindJobs(ctx, 0)
+	if err != nil {
+		return
+	}
+	for _, j := range js {
+		switch {
+		case !jobproto.Terminal(j.Status) && j.Status != jobproto.StatusPending:
+			_ = s.writeLog(ctx, j)
+		case j.Status == jobproto.StatusCompleted:
+			if _, err := os.Stat(filepath.Join(s.JobDir(j), artifactsMarker)); errors.Is(err, os.ErrNotExist) {
+				go s.fetchArtifacts(context.WithoutCancel(ctx), j)
+			}
+		}
+	}
+}
