@@ -31,7 +31,7 @@ type Instance struct {
 	Images   *images.Service
 	Labels   *annotate.Service
 	Training *training.Service // nil for one-shot CLI commands
-	Broker   *broker.Broker // nil for one-shot CLI commands
+	Broker   *broker.Broker    // nil for one-shot CLI commands
 	Logf     func(format string, args ...any)
 
 	emitters       fanout

@@ -80,4 +80,3 @@ func (t *trainerFlags) Set(v string) error {
 
 // builtinTrainers are the trainers every local worker offers.
 var builtinTrainers = func() []agent.Trainer { return nil }
-

@@ -2,10 +2,10 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"image/png"
-	"context"
 	"net"
 	"os"
 	"os/exec"

@@ -2,6 +2,7 @@ import { mount } from 'svelte';
 import App from './App.svelte';
 import './app.css';
 import './images/images.css';
+import './annotate/annotate.css';
 
 const target = document.getElementById('app');
 if (!target) throw new Error('no #app element');

@@ -1,6 +1,6 @@
 // Typed Svelte contexts shared by the views.
 import { getContext, setContext } from 'svelte';
-import type { Client } from './api';
+import type { Client, Session } from './api';
 import { LiveHub } from './hub';
 
 const apiKey = Symbol('api');
@@ -23,4 +23,25 @@ export function setHub(hub: LiveHub): void {
 /** The live events of the shell; a silent hub when there is no shell (tests). */
 export function getHub(): LiveHub {
   return getContext<LiveHub | undefined>(hubKey) ?? new LiveHub();
+}
+
+const sessionKey = Symbol('session');
+
+export function setSession(session: Session): void {
+  setContext(sessionKey, session);
+}
+
+/** Who is signed in; undefined outside the shell (tests of single pages). */
+export function getSession(): Session | undefined {
+  return getContext<Session | undefined>(sessionKey);
+}
+
+/** Whether the signed-in user may edit label classes (admin, professor). */
+export function canEditSchema(session: Session | undefined): boolean {
+  return session !== undefined && (session.user.role === 'admin' || session.user.role === 'professor');
+}
+
+/** Staff see everyone's progress: everyone but students. */
+export function isStaff(session: Session | undefined): boolean {
+  return session !== undefined && session.user.role !== 'student';
 }

@@ -53,7 +53,7 @@ describe('href', () => {
     expect(parseRoute(href(image))).toEqual(image);
     expect(parseRoute(href(tile))).toEqual(tile);
     expect(stepOf(image)).toBe('images');
-    expect(stepOf(tile)).toBe('images');
+    expect(stepOf(tile)).toBe('annotate');
     expect(stepOf({ name: 'project', id: 2, step: 'train' })).toBe('train');
     expect(stepOf({ name: 'projects' })).toBeNull();
   });

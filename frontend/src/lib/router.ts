@@ -53,14 +53,15 @@ function parseId(text: string | undefined): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
-/** The project step a route belongs to (an image's pages are under Images). */
+/** The project step a route belongs to (an image's viewer is under Images, the tile editor under Annotate). */
 export function stepOf(route: Route): Step | null {
   switch (route.name) {
     case 'project':
       return route.step;
     case 'image':
-    case 'tile':
       return 'images';
+    case 'tile':
+      return 'annotate';
     default:
       return null;
   }
