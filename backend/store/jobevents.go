@@ -37,8 +37,9 @@ func (d *DB) ApplyJobEvents(ctx context.Context, b JobEvents) (*AppliedEvents, e
 		return nil, err
 	}
 	defer tx.Rollback()
+	known := map[string]bool{}
 	for _, e := range b.Logs {
-		if err := d.applyLog(ctx, tx, e, out); err != nil {
+		if err := d.applyLog(ctx, tx, e, out, known); err != nil {
 			return nil, err
 		}
 	}
@@ -63,12 +64,20 @@ func (d *DB) jobExists(ctx context.Context, tx *sql.Tx, id string) (bool, error)
 
 // applyLog inserts a batch of lines with one statement; a batch comes
 // again whole or not at all, so "nothing inserted" means "seen before".
-func (d *DB) applyLog(ctx context.Context, tx *sql.Tx, e jobproto.LogEvent, out *AppliedEvents) error {
+func (d *DB) applyLog(ctx context.Context, tx *sql.Tx, e jobproto.LogEvent, out *AppliedEvents, known map[string]bool) error {
 	if len(e.Lines) == 0 {
 		return nil
 	}
-	if ok, err := d.jobExists(ctx, tx, e.JobID); err != nil || !ok {
-		return err
+	ok, seen := known[e.JobID]
+	if !seen {
+		var err error
+		if ok, err = d.jobExists(ctx, tx, e.JobID); err != nil {
+			return err
+		}
+		known[e.JobID] = ok
+	}
+	if !ok {
+		return nil
 	}
 	var q strings.Builder
 	q.WriteString(`INSERT INTO job_logs (job_id, attempt, seq, stream, text, at) VALUES `)

@@ -1,0 +1,5 @@
+package agent
+
+import "syscall"
+
+var syscallZero = syscall.Signal(0)

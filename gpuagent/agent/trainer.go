@@ -1,0 +1,40 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"path/filepath"
+
+	"github.com/tessera-lab/tessera/backend/jobproto"
+)
+
+// Trainer is something the agent can train with. The trainer itself is a
+// process (see CONTRACT.md): Command builds it, the agent starts it in its
+// own process group with the job folder as its working directory, reads
+// its stdout and stderr, and stops it with SIGTERM then SIGKILL. Command
+// must not start the process, and should not use exec.CommandContext: the
+// agent owns the process's life.
+type Trainer interface {
+	Info() jobproto.TrainerInfo
+	Command(ctx context.Context, jobDir string, cfg map[string]any) (*exec.Cmd, error)
+}
+
+// ProcessTrainer runs an executable: Path Args... --job-dir DIR --config DIR/config.json.
+type ProcessTrainer struct {
+	TrainerInfo jobproto.TrainerInfo
+	Path        string
+	Args        []string
+}
+
+// Info describes the trainer.
+func (p ProcessTrainer) Info() jobproto.TrainerInfo { return p.TrainerInfo }
+
+// Command is Path with Args and the contract's two flags.
+func (p ProcessTrainer) Command(_ context.Context, jobDir string, _ map[string]any) (*exec.Cmd, error) {
+	if p.Path == "" {
+		return nil, errors.New("process trainer: no path")
+	}
+	args := append(append([]string(nil), p.Args...), "--job-dir", jobDir, "--config", filepath.Join(jobDir, ConfigFile))
+	return exec.Command(p.Path, args...), nil
+}
