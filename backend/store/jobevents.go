@@ -21,7 +21,7 @@ type JobEvents struct {
 // AppliedEvents is what a batch changed: only what was new (a redelivered
 // event changes nothing and is not in here).
 type AppliedEvents struct {
-	Jobs    map[string]bool                // jobs whose row changed
+	Jobs    map[string]bool                 // jobs whose row changed
 	Lines   map[string][]backend.JobLogLine // new log lines per job, in order
 	Metrics map[string][]backend.JobMetric
 }
