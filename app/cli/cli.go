@@ -46,6 +46,7 @@ Usage:
   tessera train --project ID [--worker NAME|--pool P] [--set key=value]... [--follow]
   tessera jobs list [--project ID] | show ID | logs ID [--follow] | cancel ID | delete ID
   tessera workers
+  tessera predict --model JOB_ID --project ID [--image IMG] [--out DIR]
   tessera user add --name N --role admin|professor|assistant|student [--password P]
   tessera user list
   tessera user password --name N [--password P]
@@ -83,6 +84,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		o, err = runJobs(ctx, rest, env)
 	case "workers":
 		o, err = runWorkers(ctx, rest, env)
+	case "predict":
+		o, err = runPredict(ctx, rest, env)
 	case "user", "users":
 		o, err = runUser(ctx, rest, env)
 	case "version":

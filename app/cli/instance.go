@@ -13,6 +13,8 @@ import (
 	"github.com/tessera-lab/tessera/backend/api"
 	"github.com/tessera-lab/tessera/backend/auth"
 	"github.com/tessera-lab/tessera/backend/broker"
+	"github.com/tessera-lab/tessera/backend/dataset"
+	"github.com/tessera-lab/tessera/backend/evaluate"
 	"github.com/tessera-lab/tessera/backend/images"
 	"github.com/tessera-lab/tessera/backend/projects"
 	"github.com/tessera-lab/tessera/backend/store"
@@ -31,7 +33,8 @@ type Instance struct {
 	Images   *images.Service
 	Labels   *annotate.Service
 	Training *training.Service // nil for one-shot CLI commands
-	Broker   *broker.Broker    // nil for one-shot CLI commands
+	Evaluate *evaluate.Service
+	Broker   *broker.Broker // nil for one-shot CLI commands
 	Logf     func(format string, args ...any)
 
 	emitters       fanout
@@ -65,6 +68,8 @@ func open(ctx context.Context, c *common) (*Instance, error) {
 	inst.Images = images.New(db, inst.Layout, &inst.emitters)
 	inst.Images.Logf = inst.Logf
 	inst.Labels = &annotate.Service{Store: db, Layout: inst.Layout, Emitter: &inst.emitters}
+	inst.Evaluate = &evaluate.Service{Store: db, Layout: inst.Layout, Predict: predictor, Emitter: &inst.emitters,
+		Builder: &dataset.Builder{Store: db, Labels: inst.Labels, Layout: inst.Layout}}
 	return inst, nil
 }
 
@@ -84,7 +89,7 @@ func (i *Instance) AddEmitter(e backend.Emitter) { i.emitters.add(e) }
 // APIHandler returns the API for a mode: desktop acts as the local admin,
 // the server signs users in.
 func (i *Instance) APIHandler(mode string) *api.Handler {
-	cfg := api.Config{Projects: i.Projects, Images: i.Images, Labels: i.Labels, Training: i.Training, Hub: i.Hub, Mode: mode, Version: backend.Version, Logf: i.Logf}
+	cfg := api.Config{Projects: i.Projects, Images: i.Images, Labels: i.Labels, Training: i.Training, Evaluate: i.Evaluate, Hub: i.Hub, Mode: mode, Version: backend.Version, Logf: i.Logf}
 	if mode == api.ModeDesktop {
 		cfg.LocalUser = &backend.User{Name: "local", Role: backend.RoleAdmin}
 	} else {

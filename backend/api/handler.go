@@ -10,6 +10,7 @@ import (
 	"github.com/tessera-lab/tessera/backend"
 	"github.com/tessera-lab/tessera/backend/annotate"
 	"github.com/tessera-lab/tessera/backend/auth"
+	"github.com/tessera-lab/tessera/backend/evaluate"
 	"github.com/tessera-lab/tessera/backend/images"
 	"github.com/tessera-lab/tessera/backend/training"
 )
@@ -26,6 +27,7 @@ type Config struct {
 	Images   *images.Service
 	Labels   *annotate.Service
 	Training *training.Service
+	Evaluate *evaluate.Service
 	// Auth signs users in (server mode). Nil with LocalUser set (desktop).
 	Auth *auth.Service
 	// LocalUser, when set, is the caller of every request: the desktop's one
@@ -70,6 +72,9 @@ func NewHandler(cfg Config) *Handler {
 	}
 	if cfg.Training != nil {
 		h.trainingRoutes()
+	}
+	if cfg.Evaluate != nil {
+		h.evaluateRoutes()
 	}
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, backend.Errorf(backend.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path), h.cfg.Logf)

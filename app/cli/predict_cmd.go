@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/tessera-lab/tessera/backend"
+	"github.com/tessera-lab/tessera/backend/evaluate"
+)
+
+// predictor runs a CPU trainer's model; set where the trainer is linked in.
+var predictor evaluate.Predictor
+
+// runPredict applies a completed job's model to a project's images:
+//
+//	tessera predict --model JOB_ID --project ID [--image IMG] [--out DIR]
+func runPredict(ctx context.Context, args []string, env Env) (*out, error) {
+	fs, c := newFlags("predict", env)
+	jobID := fs.String("model", "", "the completed training job whose model to apply")
+	pid := fs.Int64("project", 0, "project `id`")
+	imageArg := fs.String("image", "", "only this image (id or file name)")
+	outDir := fs.String("out", "", "also copy each class map and overlay into this `folder`")
+	pos, err := parse(fs, args)
+	o := &out{env: env, json: c.json}
+	if err != nil {
+		return o, err
+	}
+	if len(pos) > 0 {
+		return o, backend.Errorf(backend.EINVALID, "unexpected argument %q", pos[0])
+	}
+	if *jobID == "" || *pid <= 0 {
+		return o, backend.Errorf(backend.EINVALID, "say which model and project: --model JOB_ID --project ID")
+	}
+	inst, err := open(ctx, c)
+	if err != nil {
+		return o, err
+	}
+	defer inst.Close()
+	ms, err := pickImages(ctx, inst, *pid, *imageArg)
+	if err != nil {
+		return o, err
+	}
+	var preds []*evaluate.Prediction
+	for _, m := range ms {
+		p, err := inst.Evaluate.PredictImage(ctx, *jobID, m.ID)
+		if err != nil {
+			return o, fmt.Errorf("%s: %w", m.Name, err)
+		}
+		preds = append(preds, p)
+		if *outDir != "" {
+			stem := strings.TrimSuffix(m.File, filepath.Ext(m.File))
+			for _, f := range []string{"mask.png", "overlay.png"} {
+				b, err := os.ReadFile(filepath.Join(inst.Evaluate.Dir(m, *jobID), f))
+				if err != nil {
+					return o, err
+				}
+				if err := os.MkdirAll(*outDir, 0o755); err != nil {
+					return o, err
+				}
+				if err := os.WriteFile(filepath.Join(*outDir, stem+"_"+f), b, 0o644); err != nil {
+					return o, err
+				}
+			}
+		}
+	}
+	return o, o.print(map[string]any{"predictions": preds}, func(w io.Writer) {
+		for i, p := range preds {
+			fmt.Fprintf(w, "%s: %d × %d predicted in %.1f s;", ms[i].Name, p.Width, p.Height, p.Seconds)
+			for _, cl := range p.Classes {
+				fmt.Fprintf(w, " %s %.1f%%", cl.Name, 100*float64(p.Pixels[cl.Name])/float64(p.Width*p.Height))
+			}
+			fmt.Fprintln(w)
+		}
+	})
+}
+
+func pickImages(ctx context.Context, inst *Instance, pid int64, which string) ([]*backend.Image, error) {
+	var out []*backend.Image
+	for off := 0; ; off += 500 {
+		ms, _, err := inst.DB.FindImages(ctx, pid, off, 500)
+		if err != nil {
+			return nil, err
+		}
+		if len(ms) == 0 {
+			break
+		}
+		for _, m := range ms {
+			id, _ := strconv.ParseInt(which, 10, 64)
+			if which == "" && m.State == backend.ImageReady || which != "" && (m.ID == id || m.File == which || m.Name == which) {
+				out = append(out, m)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, backend.Errorf(backend.ENOTFOUND, "no ready image to predict in project %d matches %q", pid, which)
+	}
+	return out, nil
+}

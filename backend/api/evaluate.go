@@ -1,0 +1,65 @@
+package api
+
+import (
+	"net/http"
+	"path/filepath"
+
+	"github.com/tessera-lab/tessera/backend"
+	"github.com/tessera-lab/tessera/backend/auth"
+)
+
+func (h *Handler) evaluateRoutes() {
+	h.mux.HandleFunc("POST /api/jobs/{job}/predict", h.predict)
+	h.mux.HandleFunc("GET /api/images/{id}/predictions", h.listPredictions)
+	h.mux.HandleFunc("GET /api/images/{id}/predictions/{job}/{file}", h.predictionFile)
+}
+
+func (h *Handler) predict(w http.ResponseWriter, r *http.Request) {
+	if h.allow(w, r, auth.ViewTraining) == nil {
+		return
+	}
+	var in struct {
+		ImageID int64 `json:"image_id"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p, err := h.cfg.Evaluate.PredictImage(r.Context(), r.PathValue("job"), in.ImageID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+func (h *Handler) listPredictions(w http.ResponseWriter, r *http.Request) {
+	m := h.findImage(w, r)
+	if m == nil {
+		return
+	}
+	ps, err := h.cfg.Evaluate.Predictions(r.Context(), m.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"predictions": ps})
+}
+
+func (h *Handler) predictionFile(w http.ResponseWriter, r *http.Request) {
+	m := h.findImage(w, r)
+	if m == nil {
+		return
+	}
+	file := r.PathValue("file")
+	if file != "overlay.png" && file != "mask.png" {
+		h.fail(w, r, backend.Errorf(backend.ENOTFOUND, "no prediction file %s", file))
+		return
+	}
+	dir, err := backend.SafeJoin(filepath.Dir(h.cfg.Evaluate.Dir(m, "x")), r.PathValue("job"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.serveFile(w, r, filepath.Join(dir, file), "image/png")
+}

@@ -1,0 +1,218 @@
+// Package evaluate applies a trained model to a project's images: every
+// tile predicted, stitched back into a class map of the whole image, and a
+// colour overlay the viewer lays over the image.
+package evaluate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tessera-lab/tessera/backend"
+	"github.com/tessera-lab/tessera/backend/dataset"
+	"github.com/tessera-lab/tessera/backend/jobproto"
+	"github.com/tessera-lab/tessera/backend/tiling"
+)
+
+// Predictor runs the model saved in modelDir on one image.
+type Predictor func(modelDir string, img image.Image) (*image.Gray, error)
+
+// Store is what prediction reads.
+type Store interface {
+	FindJob(ctx context.Context, id string) (*backend.Job, error)
+	FindImageByID(ctx context.Context, id int64) (*backend.Image, error)
+	FindTiles(ctx context.Context, imageID int64, offset, limit int) ([]*backend.Tile, int, error)
+}
+
+// Service predicts.
+type Service struct {
+	Store   Store
+	Layout  backend.Layout
+	Builder *dataset.Builder
+	Predict Predictor
+	Emitter backend.Emitter
+	// OverlaySide bounds the overlay's longer side; the class map keeps
+	// the image's full size.
+	OverlaySide int
+}
+
+// Prediction describes one model's class map of one image.
+type Prediction struct {
+	JobID     string          `json:"job_id"`
+	ImageID   int64           `json:"image_id"`
+	Width     int             `json:"width"`
+	Height    int             `json:"height"`
+	Classes   []dataset.Class `json:"classes"`
+	Pixels    map[string]int  `json:"pixels"` // per class name, background included
+	Seconds   float64         `json:"seconds"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+// EventPrediction is sent when a prediction is ready.
+const EventPrediction = "prediction.ready"
+
+// Dir holds an image's predictions by one job.
+func (s *Service) Dir(m *backend.Image, jobID string) string {
+	return filepath.Join(s.Layout.ProjectDir(m.ProjectID), ".viewer", fmt.Sprintf("image-%d", m.ID), "predictions", jobID)
+}
+
+// PredictImage predicts every tile of an image with a completed job's best
+// model and stitches the results.
+func (s *Service) PredictImage(ctx context.Context, jobID string, imageID int64) (*Prediction, error) {
+	if s.Predict == nil {
+		return nil, backend.Errorf(backend.EINVALID, "this build has no model runner")
+	}
+	j, err := s.Store.FindJob(ctx, jobID)
+	if err != nil {
+		return nil, err
+	}
+	if j.Status != jobproto.StatusCompleted {
+		return nil, backend.Errorf(backend.EINVALID, "job %s is %s: only a completed job has a model", j.ID, j.Status)
+	}
+	m, err := s.Store.FindImageByID(ctx, imageID)
+	if err != nil {
+		return nil, err
+	}
+	if m.ProjectID != j.ProjectID {
+		return nil, backend.Errorf(backend.EINVALID, "image %d is not in the job's project", imageID)
+	}
+	if m.State != backend.ImageReady {
+		return nil, backend.Errorf(backend.EINVALID, "image %s is %s, not ready", m.Name, m.State)
+	}
+	jobDir := s.Builder.JobDir(j.ProjectID, j.PipelineID, j.ID)
+	modelDir := filepath.Join(jobDir, "models")
+	if _, err := os.Stat(filepath.Join(modelDir, "model.json")); err != nil {
+		return nil, backend.Errorf(backend.EINVALID, "job %s has no model this app can run (models/model.json)", j.ID)
+	}
+	var md dataset.Metadata
+	if b, err := os.ReadFile(filepath.Join(jobDir, "metadata.json")); err == nil {
+		_ = json.Unmarshal(b, &md)
+	}
+	start := time.Now()
+	full := image.NewGray(image.Rect(0, 0, m.Width, m.Height))
+	for off := 0; ; off += 1000 {
+		tiles, _, err := s.Store.FindTiles(ctx, m.ID, off, 1000)
+		if err != nil {
+			return nil, err
+		}
+		if len(tiles) == 0 {
+			break
+		}
+		for _, t := range tiles {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			img, _, err := tiling.Decode(filepath.Join(s.Layout.TilesDir(m.ProjectID), t.Name), tiling.DefaultLimits())
+			if err != nil {
+				return nil, fmt.Errorf("tile %s: %w", t.Name, err)
+			}
+			pred, err := s.Predict(modelDir, img)
+			if err != nil {
+				return nil, fmt.Errorf("predict tile %s: %w", t.Name, err)
+			}
+			draw.Draw(full, image.Rect(t.X, t.Y, t.X+t.Width, t.Y+t.Height), pred, pred.Bounds().Min, draw.Src)
+		}
+	}
+	p := &Prediction{JobID: j.ID, ImageID: m.ID, Width: m.Width, Height: m.Height, Classes: md.Classes,
+		Pixels: map[string]int{}, CreatedAt: time.Now().UTC()}
+	names := map[uint8]string{0: "background"}
+	colours := map[uint8]color.NRGBA{0: {}}
+	for _, c := range md.Classes {
+		names[uint8(c.Index)] = c.Name
+		colours[uint8(c.Index)] = color.NRGBA{c.Colour[0], c.Colour[1], c.Colour[2], 255}
+	}
+	for _, v := range full.Pix {
+		p.Pixels[names[v]]++
+	}
+	dir := s.Dir(m, j.ID)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := writePNG(filepath.Join(dir, "mask.png"), full); err != nil {
+		return nil, err
+	}
+	if err := writePNG(filepath.Join(dir, "overlay.png"), overlay(full, colours, s.side())); err != nil {
+		return nil, err
+	}
+	p.Seconds = time.Since(start).Seconds()
+	b, _ := json.MarshalIndent(p, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, "prediction.json"), b, 0o644); err != nil {
+		return nil, err
+	}
+	if s.Emitter != nil {
+		s.Emitter.Emit(backend.Event{Type: EventPrediction, ProjectID: m.ProjectID, Data: p, Time: time.Now().UTC()})
+	}
+	return p, nil
+}
+
+func (s *Service) side() int {
+	if s.OverlaySide > 0 {
+		return s.OverlaySide
+	}
+	return 4096
+}
+
+// Predictions lists the predictions made for an image.
+func (s *Service) Predictions(ctx context.Context, imageID int64) ([]*Prediction, error) {
+	m, err := s.Store.FindImageByID(ctx, imageID)
+	if err != nil {
+		return nil, err
+	}
+	root := filepath.Dir(s.Dir(m, "x"))
+	entries, _ := os.ReadDir(root)
+	out := []*Prediction{}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(root, e.Name(), "prediction.json"))
+		if err != nil {
+			continue
+		}
+		var p Prediction
+		if json.Unmarshal(b, &p) == nil {
+			out = append(out, &p)
+		}
+	}
+	return out, nil
+}
+
+// overlay colours a class map (background transparent), scaled down by
+// nearest neighbour so its longer side is at most side.
+func overlay(mask *image.Gray, colours map[uint8]color.NRGBA, side int) *image.NRGBA {
+	w, h := mask.Rect.Dx(), mask.Rect.Dy()
+	scale := 1.0
+	if m := max(w, h); m > side {
+		scale = float64(side) / float64(m)
+	}
+	ow, oh := max(1, int(float64(w)*scale)), max(1, int(float64(h)*scale))
+	out := image.NewNRGBA(image.Rect(0, 0, ow, oh))
+	for y := 0; y < oh; y++ {
+		sy := min(h-1, int(float64(y)/scale))
+		for x := 0; x < ow; x++ {
+			sx := min(w-1, int(float64(x)/scale))
+			out.SetNRGBA(x, y, colours[mask.Pix[sy*mask.Stride+sx]])
+		}
+	}
+	return out
+}
+
+func writePNG(path string, img image.Image) error {
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(f, img); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
