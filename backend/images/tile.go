@@ -87,7 +87,7 @@ func (s *Service) tile(ctx context.Context, p *backend.Project, m *backend.Image
 	nTiles := len(tiling.TileGrid(m.Width, m.Height, m.TileSize, m.Overlap))
 	nPyr := pyramidTiles(m.Width, m.Height)
 	total := nTiles + nPyr
-	tiles, err := tiling.WriteTiles(ctx, img, tiling.TileOptions{Size: m.TileSize, Overlap: m.Overlap,
+	tiles, err := tiling.WriteTiles(ctx, img, tiling.TileOptions{Size: m.TileSize, Overlap: m.Overlap, Channels: info.Channels,
 		Dir: s.Layout.TilesDir(m.ProjectID), Prefix: m.TilePrefix}, func(done, _ int) { report(done, total) })
 	if err != nil {
 		return err

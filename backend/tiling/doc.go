@@ -11,8 +11,10 @@
 //	                    size, depth, channels and EXIF orientation from the
 //	                    header; Limits and header-versus-file-size checks
 //	                    before any pixel is allocated
-//	Decode              the decoder of that format, panics recovered, JPEGs
-//	                    turned upright
+//	Decode              the decoder of that format (the standard library's,
+//	                    x/image's; uncompressed strip TIFFs read directly
+//	                    into the image), panics recovered, JPEGs turned
+//	                    upright
 //	WriteTiles          lossless PNG crops at the image's own bit depth and
 //	                    channels, on all cores, each renamed into place
 //	WriteThumbnail      a small JPEG; 16-bit images through a Stretch
