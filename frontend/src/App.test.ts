@@ -17,15 +17,60 @@ function imagesRoute(method: string, url: string): Response | null {
   const m = /^\/api\/tiles\/(\d+)$/.exec(path ?? '');
   const tile = m ? tiles.find((t) => t.id === Number(m[1])) : undefined;
   if (tile) return Response.json(tile);
+  if (path === '/api/projects/1/schema') return Response.json(schema);
+  if (path === '/api/projects/1/progress') {
+    return Response.json({
+      images: [{ image_id: 1, name: 'slide.png', tiles: 6, labelled: 2, complete: 1 }],
+      tiles: 6,
+      labelled: 2,
+      complete: 1,
+      classes: [{ name: 'cell', labels: 3 }],
+      users: [{ user: 'ada', tiles: 2, seconds: 125 }],
+    });
+  }
+  const lm = /^\/api\/tiles\/(\d+)\/labels$/.exec(path ?? '');
+  const lt = lm ? tiles.find((t) => t.id === Number(lm[1])) : undefined;
+  if (lt) {
+    const i = tiles.indexOf(lt);
+    return Response.json({
+      tile: lt,
+      image: img,
+      labels: {
+        image_filename: `slide__${lt.name}.png`,
+        completed_tasks: [],
+        labels: [
+          { label_type: 'polygon', object_id: 'a__1', label_class: 'cell', source: 'manual', anno_data: {}, regions: [[{ x: 10, y: 10 }, { x: 100, y: 10 }, { x: 50, y: 90 }]] },
+          { label_type: 'polygon', object_id: 'a__2', label_class: 'ghost', source: 'manual', anno_data: {}, regions: [[{ x: 200, y: 10 }, { x: 300, y: 10 }, { x: 250, y: 90 }]] },
+        ],
+      },
+      revision: 3,
+      complete: false,
+      problems: [{ label: 1, object_id: 'a__2', class: 'ghost', reason: 'class not in the schema' }],
+      neighbours: { prev: tiles[i - 1]?.id ?? null, next: tiles[i + 1]?.id ?? null, left: null, right: null, up: null, down: null },
+    });
+  }
   return null;
 }
 
+const schema = {
+  colour_schemes: [],
+  label_class_groups: [
+    {
+      group_name: 'Cells',
+      group_classes: [
+        { name: 'cell', human_name: 'Cell', colours: { default: [255, 0, 0] } },
+        { name: 'nucleus', human_name: 'Nucleus', colours: { default: [0, 0, 255] } },
+      ],
+    },
+  ],
+};
+
 /** A tiny in-memory Tessera behind window.fetch, in server mode. */
-function fakeTessera(opts: { signedIn: boolean }) {
+function fakeTessera(opts: { signedIn: boolean; role?: string; projects?: Project[] }) {
   let signedIn = opts.signedIn;
-  const projects: Project[] = [];
+  const projects: Project[] = opts.projects ?? [];
   const session = {
-    user: { id: 1, name: 'admin', role: 'admin', created_at: '2026-11-27T04:00:00Z' },
+    user: { id: 1, name: opts.role ?? 'admin', role: opts.role ?? 'admin', created_at: '2026-11-27T04:00:00Z' },
     mode: 'server',
   };
   const err = (status: number, code: string, message: string) =>
@@ -183,8 +228,60 @@ describe('App', () => {
     expect(links).toEqual([
       ['← Previous tile', '#/projects/1/tiles/100'],
       ['Next tile →', '#/projects/1/tiles/102'],
-      ['Back to the image', '#/projects/1/images/1'],
     ]);
-    expect(target.querySelector('.nav-steps a[aria-current]')?.textContent).toContain('Images');
+    expect(target.querySelector('.nav-steps a[aria-current]')?.textContent).toContain('Annotate');
+    // The labels are drawn; the one whose class the schema lacks is grey, with a warning.
+    await settle(() => expect(target.querySelectorAll('g.label')).toHaveLength(2));
+    expect(target.querySelector('g.label.unknown')?.getAttribute('data-class')).toBe('ghost');
+    expect(target.querySelector('.editor-side .warn')?.textContent).toContain('1 label has a class not in the schema');
+    expect(target.querySelector('.problems')?.textContent).toContain('class not in the schema');
+    expect([...target.querySelectorAll('.class-picker button')].map((b) => b.textContent?.replace(/\s+/g, ' ').trim())).toEqual([
+      '1 Cell',
+      '2 Nucleus',
+    ]);
+    expect(target.querySelector('.save-state')?.textContent?.trim()).toBe('Saved');
+  });
+
+  it('shows the Annotate step: images with progress, classes, export', async () => {
+    vi.stubGlobal('fetch', fakeTessera({ signedIn: true }));
+    window.location.hash = '#/projects';
+    app = mount(App, { target });
+    await settle(() => expect(target.textContent).toContain('No projects yet'));
+    input(target, '.create-form input[name=name]', 'Cells 101');
+    submit(target, 'form.create-form');
+    await settle(() => expect(target.querySelector('.project-list')).not.toBeNull());
+
+    window.location.hash = '#/projects/1/annotate';
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    await settle(() => expect(target.querySelector('.annotate-image')).not.toBeNull());
+    const row = target.querySelector('.annotate-image')!;
+    expect(row.textContent).toContain('slide.png');
+    expect(row.textContent).toContain('1 of 6 tiles complete, 1 more labelled');
+    expect(row.querySelector('button')?.textContent?.trim()).toBe('Continue annotating');
+    expect(target.querySelector('.progress-panel')?.textContent).toContain('1 / 6 tiles complete');
+    expect(target.querySelector('.class-counts')?.textContent).toContain('Cell');
+    expect(target.querySelector('table.users')?.textContent).toContain('2 min');
+    // Admins edit classes.
+    expect(target.querySelectorAll('.class-row')).toHaveLength(2);
+    expect(target.querySelector('form.add-class')).not.toBeNull();
+    const exports = [...target.querySelectorAll<HTMLAnchorElement>('.export-buttons a')].map((a) => a.getAttribute('href'));
+    expect(exports).toEqual([
+      '/api/projects/1/export?format=masks&per=tile',
+      '/api/projects/1/export?format=django-labeller&per=tile',
+      '/api/projects/1/export?format=coco&per=tile',
+    ]);
+  });
+
+  it('shows students the classes without editing, and no export', async () => {
+    const project = { id: 1, name: 'Cells 101', description: '', created_at: '2026-11-27T04:00:00Z', updated_at: '2026-11-27T04:00:00Z' };
+    vi.stubGlobal('fetch', fakeTessera({ signedIn: true, role: 'student', projects: [project] }));
+    window.location.hash = '#/projects/1/annotate';
+    app = mount(App, { target });
+    await settle(() => expect(target.querySelector('.annotate-image')).not.toBeNull());
+    expect(target.querySelectorAll('.class-row')).toHaveLength(2);
+    expect(target.querySelector('.class-row input')).toBeNull();
+    expect(target.querySelector('form.add-class')).toBeNull();
+    expect(target.querySelector('.export-panel')).toBeNull();
+    expect(target.querySelector('table.users')).toBeNull();
   });
 });

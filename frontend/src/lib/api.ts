@@ -648,6 +648,12 @@ export function decodeProgress(v: unknown): Progress {
   };
 }
 
+/** Whether an event says a project's label classes changed ("project.updated" with changed "schema"). */
+export function isSchemaEvent(ev: LiveEvent, projectId: number): boolean {
+  if (ev.type !== 'project.updated' || ev.project_id !== projectId) return false;
+  return isObj(ev.data) && ev.data['changed'] === 'schema';
+}
+
 /** The data of a "labels.updated" event; null when it is not one. */
 export function decodeLabelsUpdated(v: unknown): LabelsUpdated | null {
   if (!isObj(v)) return null;
