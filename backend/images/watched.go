@@ -58,10 +58,15 @@ func (s *Service) adoptInPlace(ctx context.Context, pid int64, path, name string
 		return nil, 0, err
 	}
 	if old, err := s.Store.FindImage(ctx, pid, "\x00", name); err != nil || old != nil {
-		if old != nil && old.State == backend.ImageMissing && old.SHA256 == sum {
+		switch {
+		case err != nil || old.SHA256 == sum && old.State != backend.ImageMissing:
+			return nil, 0, err // ours, already known as it is
+		case old.SHA256 == sum:
 			return nil, 0, s.restore(ctx, old)
 		}
-		return nil, 0, err // ours, or a rewrite of a known file: left as it is
+		// Rewritten in place (or caught half-copied before): take the
+		// new content and tile it again.
+		return s.replaceSource(ctx, p, old, path, sum, n)
 	}
 	if old, err := s.Store.FindImage(ctx, pid, sum, "\x00"); err != nil || old != nil {
 		return nil, dupID(old), err
@@ -83,6 +88,25 @@ func (s *Service) adoptInPlace(ctx context.Context, pid int64, path, name string
 		s.emit(backend.EventImageUpdated, pid, m)
 	}
 	return m, 0, err
+}
+
+// replaceSource takes the new content of a rewritten original.
+func (s *Service) replaceSource(ctx context.Context, p *backend.Project, m *backend.Image, path, sum string, n int64) (*backend.Image, int64, error) {
+	info, err := probeFile(path, s.limits(p))
+	if err != nil {
+		m.SHA256, m.Bytes = sum, n
+		if rerr := s.Store.ReplaceImageSource(ctx, m); rerr != nil {
+			return nil, 0, rerr
+		}
+		return nil, 0, s.setState(ctx, m, backend.ImageFailed, backend.ErrorMessageOrText(err))
+	}
+	m.SHA256, m.Bytes, m.Format, m.Width, m.Height, m.BitDepth, m.Channels = sum, n, info.Format, info.Width, info.Height, info.BitDepth, info.Channels
+	if err := s.Store.ReplaceImageSource(ctx, m); err != nil {
+		return nil, 0, err
+	}
+	m.State, m.Error = backend.ImageQueued, ""
+	s.emit(backend.EventImageUpdated, m.ProjectID, m)
+	return m, 0, nil
 }
 
 // restore brings back an image whose original reappeared unchanged.

@@ -1,6 +1,7 @@
 package images_test
 
 import (
+	"bytes"
 	"context"
 	"image/png"
 	"os"
@@ -31,7 +32,21 @@ func TestDroppedFileIsImportedAndTiled(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	dropped := write(t, filepath.Join(in, "field.png"), func(f *os.File) error { return png.Encode(f, pattern(600, 600)) })
+	// A slow copy that stalls longer than the settle time half way: the
+	// first half may be taken for the whole file; the rest replaces it.
+	var whole bytes.Buffer
+	png.Encode(&whole, pattern(600, 600))
+	dropped := filepath.Join(in, "field.png")
+	if err := os.WriteFile(dropped, whole.Bytes()[:whole.Len()/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(400 * time.Millisecond)
+	f, err := os.OpenFile(dropped, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(whole.Bytes()[whole.Len()/2:])
+	f.Close()
 	ms := waitImage(t, fx, func(ms []*backend.Image) bool { return len(ms) == 1 && ms[0].State == backend.ImageReady })
 	if ms[0].File != "field.png" || ms[0].TilesCount != 4 {
 		t.Fatalf("image %+v", ms[0])

@@ -206,3 +206,12 @@ func (d *DB) FindTileByID(ctx context.Context, id int64) (*backend.Tile, error) 
 	}
 	return t, err
 }
+
+// ReplaceImageSource records that an image's original was rewritten in
+// place: its new hash and header, queued to be tiled again.
+func (d *DB) ReplaceImageSource(ctx context.Context, m *backend.Image) error {
+	_, err := d.exec(ctx, `UPDATE images SET sha256 = ?, bytes = ?, format = ?, width = ?, height = ?, bit_depth = ?, channels = ?,
+		state = ?, error = '', updated_at = ? WHERE id = ?`,
+		m.SHA256, m.Bytes, m.Format, m.Width, m.Height, m.BitDepth, m.Channels, backend.ImageQueued, d.Now(), m.ID)
+	return conflict(err, "another image of the project has the same content as %s", m.File)
+}

@@ -49,7 +49,19 @@ func (s *Service) Ingest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer cc.Stop()
+	// On the way out, hand back what was taken but not stored, so the next
+	// start gets it at once instead of after the ack wait.
+	defer func() {
+		cc.Stop()
+		for {
+			select {
+			case m := <-msgs:
+				_ = m.Nak()
+			default:
+				return
+			}
+		}
+	}()
 	for {
 		var batch []jetstream.Msg
 		select {
@@ -75,6 +87,9 @@ func (s *Service) Ingest(ctx context.Context) error {
 		deadline.Stop()
 		if err := s.apply(ctx, batch); err != nil {
 			if ctx.Err() != nil {
+				for _, m := range batch {
+					_ = m.Nak()
+				}
 				return nil
 			}
 			s.Logf("training: store %d events: %v (they will be delivered again)", len(batch), err)
