@@ -26,11 +26,7 @@ func (h *Handler) predict(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := h.cfg.Evaluate.PredictImage(r.Context(), r.PathValue("job"), in.ImageID)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, p)
+	h.reply(w, r, http.StatusOK, p, err)
 }
 
 func (h *Handler) listPredictions(w http.ResponseWriter, r *http.Request) {
@@ -39,11 +35,7 @@ func (h *Handler) listPredictions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ps, err := h.cfg.Evaluate.Predictions(r.Context(), m.ID)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"predictions": ps})
+	h.reply(w, r, http.StatusOK, map[string]any{"predictions": ps}, err)
 }
 
 func (h *Handler) predictionFile(w http.ResponseWriter, r *http.Request) {

@@ -51,9 +51,8 @@ func (h *Handler) listImages(w http.ResponseWriter, r *http.Request) {
 	if h.allow(w, r, auth.ViewProjects) == nil {
 		return
 	}
-	pid, err := pathID(r, "project")
-	if err != nil {
-		h.fail(w, r, err)
+	pid, ok := h.id(w, r, "project")
+	if !ok {
 		return
 	}
 	off, lim, err := page(r, 500)
@@ -62,11 +61,7 @@ func (h *Handler) listImages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ms, total, err := h.cfg.Images.Images(r.Context(), pid, off, lim)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"images": ms, "total": total})
+	h.reply(w, r, http.StatusOK, map[string]any{"images": ms, "total": total}, err)
 }
 
 // uploadImage takes one file as the raw request body (browsers; the desktop
@@ -75,9 +70,8 @@ func (h *Handler) uploadImage(w http.ResponseWriter, r *http.Request) {
 	if h.allow(w, r, auth.ImportImages) == nil {
 		return
 	}
-	pid, err := pathID(r, "project")
-	if err != nil {
-		h.fail(w, r, err)
+	pid, ok := h.id(w, r, "project")
+	if !ok {
 		return
 	}
 	name := r.URL.Query().Get("name")
@@ -113,9 +107,8 @@ func (h *Handler) importPaths(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, backend.Errorf(backend.EFORBIDDEN, "importing by path works in the desktop app only: upload the files instead"))
 		return
 	}
-	pid, err := pathID(r, "project")
-	if err != nil {
-		h.fail(w, r, err)
+	pid, ok := h.id(w, r, "project")
+	if !ok {
 		return
 	}
 	var in struct {
@@ -130,11 +123,7 @@ func (h *Handler) importPaths(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := h.cfg.Images.ImportPaths(r.Context(), pid, in.Paths, true)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"result": res})
+	h.reply(w, r, http.StatusAccepted, map[string]any{"result": res}, err)
 }
 
 func (h *Handler) findImage(w http.ResponseWriter, r *http.Request) *backend.Image {
@@ -184,11 +173,7 @@ func (h *Handler) listTiles(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ts, total, err := h.cfg.Images.Store.FindTiles(r.Context(), m.ID, off, lim)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"tiles": ts, "total": total})
+	h.reply(w, r, http.StatusOK, map[string]any{"tiles": ts, "total": total}, err)
 }
 
 func (h *Handler) thumbnail(w http.ResponseWriter, r *http.Request) {

@@ -25,9 +25,8 @@ func (h *Handler) getSchema(w http.ResponseWriter, r *http.Request) {
 	if h.allow(w, r, auth.ViewProjects) == nil {
 		return
 	}
-	pid, err := pathID(r, "project")
-	if err != nil {
-		h.fail(w, r, err)
+	pid, ok := h.id(w, r, "project")
+	if !ok {
 		return
 	}
 	if _, err := h.cfg.Projects.FindProjectByID(r.Context(), pid); err != nil {
@@ -35,20 +34,15 @@ func (h *Handler) getSchema(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sch, err := h.cfg.Labels.Schema(r.Context(), pid)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, sch)
+	h.reply(w, r, http.StatusOK, sch, err)
 }
 
 func (h *Handler) putSchema(w http.ResponseWriter, r *http.Request) {
 	if h.allow(w, r, auth.EditSchema) == nil {
 		return
 	}
-	pid, err := pathID(r, "project")
-	if err != nil {
-		h.fail(w, r, err)
+	pid, ok := h.id(w, r, "project")
+	if !ok {
 		return
 	}
 	var raw json.RawMessage
@@ -60,28 +54,19 @@ func (h *Handler) putSchema(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = h.cfg.Labels.SetSchema(r.Context(), pid, sch)
 	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, sch)
+	h.reply(w, r, http.StatusOK, sch, err)
 }
 
 func (h *Handler) progress(w http.ResponseWriter, r *http.Request) {
 	if h.allow(w, r, auth.ViewProjects) == nil {
 		return
 	}
-	pid, err := pathID(r, "project")
-	if err != nil {
-		h.fail(w, r, err)
+	pid, ok := h.id(w, r, "project")
+	if !ok {
 		return
 	}
 	p, err := h.cfg.Labels.Progress(r.Context(), pid)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, p)
+	h.reply(w, r, http.StatusOK, p, err)
 }
 
 // export sends a zip of the project's labels in the asked format.
@@ -89,9 +74,8 @@ func (h *Handler) export(w http.ResponseWriter, r *http.Request) {
 	if h.allow(w, r, auth.ExportLabels) == nil {
 		return
 	}
-	pid, err := pathID(r, "project")
-	if err != nil {
-		h.fail(w, r, err)
+	pid, ok := h.id(w, r, "project")
+	if !ok {
 		return
 	}
 	p, err := h.cfg.Projects.FindProjectByID(r.Context(), pid)
@@ -124,17 +108,12 @@ func (h *Handler) getLabels(w http.ResponseWriter, r *http.Request) {
 	if h.allow(w, r, auth.ViewProjects) == nil {
 		return
 	}
-	id, err := pathID(r, "tile")
-	if err != nil {
-		h.fail(w, r, err)
+	id, ok := h.id(w, r, "tile")
+	if !ok {
 		return
 	}
 	tl, err := h.cfg.Labels.TileLabels(r.Context(), id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, tl)
+	h.reply(w, r, http.StatusOK, tl, err)
 }
 
 func (h *Handler) putLabels(w http.ResponseWriter, r *http.Request) {
@@ -142,9 +121,8 @@ func (h *Handler) putLabels(w http.ResponseWriter, r *http.Request) {
 	if u == nil {
 		return
 	}
-	id, err := pathID(r, "tile")
-	if err != nil {
-		h.fail(w, r, err)
+	id, ok := h.id(w, r, "tile")
+	if !ok {
 		return
 	}
 	var in struct {
@@ -162,9 +140,5 @@ func (h *Handler) putLabels(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := h.cfg.Labels.SaveTileLabels(r.Context(), u.Name, id, f, in.BaseRevision, in.EditSeconds)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, res)
+	h.reply(w, r, http.StatusOK, res, err)
 }

@@ -12,11 +12,7 @@ func (h *Handler) listProjects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ps, err := h.cfg.Projects.FindProjects(r.Context())
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"projects": ps})
+	h.reply(w, r, http.StatusOK, map[string]any{"projects": ps}, err)
 }
 
 func (h *Handler) createProject(w http.ResponseWriter, r *http.Request) {
@@ -43,26 +39,20 @@ func (h *Handler) getProject(w http.ResponseWriter, r *http.Request) {
 	if h.allow(w, r, auth.ViewProjects) == nil {
 		return
 	}
-	id, err := pathID(r, "project")
-	if err != nil {
-		h.fail(w, r, err)
+	id, ok := h.id(w, r, "project")
+	if !ok {
 		return
 	}
 	p, err := h.cfg.Projects.FindProjectByID(r.Context(), id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, p)
+	h.reply(w, r, http.StatusOK, p, err)
 }
 
 func (h *Handler) updateProject(w http.ResponseWriter, r *http.Request) {
 	if h.allow(w, r, auth.UpdateProject) == nil {
 		return
 	}
-	id, err := pathID(r, "project")
-	if err != nil {
-		h.fail(w, r, err)
+	id, ok := h.id(w, r, "project")
+	if !ok {
 		return
 	}
 	var upd backend.ProjectUpdate
@@ -71,20 +61,15 @@ func (h *Handler) updateProject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := h.cfg.Projects.UpdateProject(r.Context(), id, upd)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, p)
+	h.reply(w, r, http.StatusOK, p, err)
 }
 
 func (h *Handler) deleteProject(w http.ResponseWriter, r *http.Request) {
 	if h.allow(w, r, auth.DeleteProject) == nil {
 		return
 	}
-	id, err := pathID(r, "project")
-	if err != nil {
-		h.fail(w, r, err)
+	id, ok := h.id(w, r, "project")
+	if !ok {
 		return
 	}
 	if err := h.cfg.Projects.DeleteProject(r.Context(), id); err != nil {

@@ -76,3 +76,22 @@ func pathID(r *http.Request, what string) (int64, error) {
 	}
 	return id, nil
 }
+
+// id reads the {id} path value, or writes the error and returns false.
+func (h *Handler) id(w http.ResponseWriter, r *http.Request, what string) (int64, bool) {
+	id, err := pathID(r, what)
+	if err != nil {
+		h.fail(w, r, err)
+		return 0, false
+	}
+	return id, true
+}
+
+// reply writes v with status, or err when there is one.
+func (h *Handler) reply(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, status, v)
+}

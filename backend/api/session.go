@@ -55,11 +55,7 @@ func (h *Handler) allow(w http.ResponseWriter, r *http.Request, action auth.Acti
 
 func (h *Handler) session(w http.ResponseWriter, r *http.Request) {
 	u, err := h.caller(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, sessionBody{User: u, Mode: h.cfg.Mode})
+	h.reply(w, r, http.StatusOK, sessionBody{User: u, Mode: h.cfg.Mode}, err)
 }
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {

@@ -29,45 +29,31 @@ func (h *Handler) listWorkers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ws, err := h.cfg.Training.Workers(r.Context())
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"workers": ws})
+	h.reply(w, r, http.StatusOK, map[string]any{"workers": ws}, err)
 }
 
 func (h *Handler) listPipelines(w http.ResponseWriter, r *http.Request) {
 	if h.allow(w, r, auth.ViewTraining) == nil {
 		return
 	}
-	pid, err := pathID(r, "project")
-	if err != nil {
-		h.fail(w, r, err)
+	pid, ok := h.id(w, r, "project")
+	if !ok {
 		return
 	}
 	ps, err := h.cfg.Training.DB.FindPipelines(r.Context(), pid)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"pipelines": ps})
+	h.reply(w, r, http.StatusOK, map[string]any{"pipelines": ps}, err)
 }
 
 func (h *Handler) listJobs(w http.ResponseWriter, r *http.Request) {
 	if h.allow(w, r, auth.ViewTraining) == nil {
 		return
 	}
-	pid, err := pathID(r, "project")
-	if err != nil {
-		h.fail(w, r, err)
+	pid, ok := h.id(w, r, "project")
+	if !ok {
 		return
 	}
 	js, err := h.cfg.Training.DB.FindJobs(r.Context(), pid)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"jobs": js})
+	h.reply(w, r, http.StatusOK, map[string]any{"jobs": js}, err)
 }
 
 // jobRequest reads a job request; a new pipeline needs CreatePipeline, a
@@ -106,11 +92,7 @@ func (h *Handler) checkJob(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = h.cfg.Training.Builder.Check(r.Context(), req.ProjectID)
 	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"trainer": t.Name, "config": cfg})
+	h.reply(w, r, http.StatusOK, map[string]any{"trainer": t.Name, "config": cfg}, err)
 }
 
 func (h *Handler) createJob(w http.ResponseWriter, r *http.Request) {
@@ -119,11 +101,7 @@ func (h *Handler) createJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	j, err := h.cfg.Training.CreateJob(r.Context(), u.Name, *req)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, j)
+	h.reply(w, r, http.StatusCreated, j, err)
 }
 
 func (h *Handler) getJob(w http.ResponseWriter, r *http.Request) {
@@ -131,11 +109,7 @@ func (h *Handler) getJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d, err := h.cfg.Training.Detail(r.Context(), r.PathValue("job"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, d)
+	h.reply(w, r, http.StatusOK, d, err)
 }
 
 // jobLogs pages through a job's log: lines after (after_attempt, after_seq).
@@ -156,11 +130,7 @@ func (h *Handler) jobLogs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lines, err := h.cfg.Training.DB.JobLogs(r.Context(), id, attempt, seq, limit)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"lines": lines})
+	h.reply(w, r, http.StatusOK, map[string]any{"lines": lines}, err)
 }
 
 func (h *Handler) downloadLog(w http.ResponseWriter, r *http.Request) {
