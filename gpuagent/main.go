@@ -16,9 +16,15 @@ import (
 	"github.com/tessera-lab/tessera/backend/broker"
 	"github.com/tessera-lab/tessera/backend/jobproto"
 	"github.com/tessera-lab/tessera/gpuagent/agent"
+	"github.com/tessera-lab/tessera/gpuagent/trainers"
+	"github.com/tessera-lab/tessera/gpuagent/trainers/cpu"
 )
 
 func main() {
+	if len(os.Args) > 2 && os.Args[1] == "trainer" && os.Args[2] == trainers.CPUName {
+		// The built-in CPU trainer, as this agent starts it for a job.
+		os.Exit(cpu.Main(os.Args[3:], os.Stdout, os.Stderr))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:])
 	stop()
@@ -54,6 +60,7 @@ func run(ctx context.Context, args []string) error {
 		})
 		return nil
 	})
+	noCPU := fs.Bool("no-cpu-trainer", false, "do not offer the built-in CPU trainer")
 	listen := fs.String("listen", "", "also host a broker on this `address`, e.g. :4222")
 	data := fs.String("data", "gpuagent-data", "broker store `dir` when hosting with --listen")
 	if err := fs.Parse(args); err != nil {
@@ -80,6 +87,11 @@ func run(ctx context.Context, args []string) error {
 	}
 	if cfg.Broker == "" {
 		return fmt.Errorf("--broker or --listen is required\n%s", agent.Usage())
+	}
+	if !*noCPU {
+		if exe, err := os.Executable(); err == nil {
+			cfg.Trainers = append([]agent.Trainer{trainers.CPU(exe, "trainer", trainers.CPUName)}, cfg.Trainers...)
+		}
 	}
 	if len(cfg.Trainers) == 0 {
 		logger.Printf("no trainers registered (--trainer NAME=PATH): jobs will fail")

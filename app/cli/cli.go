@@ -90,6 +90,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		o, err = runUser(ctx, rest, env)
 	case "version":
 		o, err = runVersion(rest, env)
+	case "trainer":
+		return runTrainer(rest, env)
 	case "help", "-h", "--help":
 		fmt.Fprintf(env.Stdout, usage, defaultDataDir(env.Getenv))
 		return 0

@@ -11,10 +11,11 @@ import (
 
 	"github.com/tessera-lab/tessera/backend"
 	"github.com/tessera-lab/tessera/backend/evaluate"
+	"github.com/tessera-lab/tessera/gpuagent/trainers/cpu"
 )
 
-// predictor runs a CPU trainer's model; set where the trainer is linked in.
-var predictor evaluate.Predictor
+// predictor runs the built-in CPU trainer's models.
+var predictor evaluate.Predictor = cpu.Predict
 
 // runPredict applies a completed job's model to a project's images:
 //

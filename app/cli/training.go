@@ -11,6 +11,8 @@ import (
 	"github.com/tessera-lab/tessera/backend/jobproto"
 	"github.com/tessera-lab/tessera/backend/training"
 	"github.com/tessera-lab/tessera/gpuagent/agent"
+	"github.com/tessera-lab/tessera/gpuagent/trainers"
+	"github.com/tessera-lab/tessera/gpuagent/trainers/cpu"
 )
 
 // LocalWorker is the name and pool of the worker every app and server runs
@@ -78,5 +80,22 @@ func (t *trainerFlags) Set(v string) error {
 	return nil
 }
 
-// builtinTrainers are the trainers every local worker offers.
-var builtinTrainers = func() []agent.Trainer { return nil }
+// builtinTrainers are the trainers every local worker offers: the CPU
+// trainer, run as this very binary's `trainer cpu`.
+func builtinTrainers() []agent.Trainer {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil
+	}
+	return []agent.Trainer{trainers.CPU(exe, "trainer", trainers.CPUName)}
+}
+
+// runTrainer is `tessera trainer NAME --job-dir DIR --config FILE`: a
+// built-in trainer, as the local worker starts it.
+func runTrainer(args []string, env Env) int {
+	if len(args) == 0 || args[0] != trainers.CPUName {
+		fmt.Fprintf(env.Stderr, "tessera trainer: the built-in trainers are: %s\n", trainers.CPUName)
+		return 2
+	}
+	return cpu.Main(args[1:], env.Stdout, env.Stderr)
+}

@@ -105,6 +105,9 @@ func normalise(f Field, v any) (any, string) {
 		return s, ""
 	case TypeChoice:
 		s, ok := v.(string)
+		if x, isNum := number(v); !ok && isNum {
+			s, ok = strconv.FormatFloat(x, 'f', -1, 64), true // 64 for the choice "64"
+		}
 		if !ok {
 			return nil, "must be one of " + choiceList(f) + ", not " + describe(v)
 		}

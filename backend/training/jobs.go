@@ -94,7 +94,7 @@ func (s *Service) CreateJob(ctx context.Context, user string, r JobRequest) (*ba
 	raw, _ := json.Marshal(cfg)
 	j := &backend.Job{ID: uuid.NewString(), PipelineID: pl.ID, ProjectID: p.ID, Status: jobproto.StatusPending,
 		Trainer: t.Name, Target: r.Target(), Config: raw, CreatedBy: user}
-	if n, ok := cfg["epochs"].(int64); ok {
+	if n, ok := cfg["epochs"].(int); ok {
 		j.Epochs = int(n)
 	}
 	if err := s.DB.CreateJob(ctx, j, "created by "+user+"; training set being prepared"); err != nil {

@@ -1,0 +1,49 @@
+package cli_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tessera-lab/tessera/backend"
+)
+
+// TestBuiltInCPUTrainerEndToEnd trains with the local worker's built-in CPU
+// trainer (this test binary stands in for tessera: see TestMain), then lays
+// the model's predictions over the image. How well it learns is tested in
+// gpuagent/trainers/cpu; here, that every piece meets: job, metrics,
+// evaluation, model files, predictions.
+func TestBuiltInCPUTrainerEndToEnd(t *testing.T) {
+	data := t.TempDir()
+	labelledProject(t, data)
+	r := run(t, data, "train", "--project", "1", "--set", "epochs=2", "--set", "input_size=64", "--set", "batch_size=2", "--follow")
+	if r.code != 0 {
+		t.Fatalf("train: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "Epoch [2/2]: Training Status") || !strings.Contains(r.stdout, "- Class IoU [cell]:") {
+		t.Fatalf("log:\n%s", r.stdout)
+	}
+	var list struct{ Jobs []backend.Job }
+	decodeJSON(t, run(t, data, "jobs", "list", "--json").stdout, &list)
+	j := list.Jobs[0]
+	if j.Status != "COMPLETED" || j.Trainer != "cpu" || j.Epochs != 2 || j.BestValIoU == nil {
+		t.Fatalf("job %+v", j)
+	}
+	dir := filepath.Join(data, "projects", "project-1", "ml", "pipelines", "pipeline-"+j.PipelineID, "trainingjob-"+j.ID)
+	for _, f := range []string{"models/model.json", "models/best.safetensors", "models/last.safetensors", "metrics.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("results: %v", err)
+		}
+	}
+	out := t.TempDir()
+	r = run(t, data, "predict", "--model", j.ID, "--project", "1", "--out", out)
+	if r.code != 0 || !strings.Contains(r.stdout, "cell.png: 200 × 200 predicted") {
+		t.Fatalf("predict: %+v", r)
+	}
+	for _, f := range []string{"cell_mask.png", "cell_overlay.png"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("predict output: %v", err)
+		}
+	}
+}
