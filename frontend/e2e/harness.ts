@@ -23,14 +23,14 @@ export class Harness {
   private browser: Browser | null = null;
   private readonly contexts: BrowserContext[] = [];
 
-  /** Starts the server and the browser (beforeAll). */
-  async start(): Promise<void> {
+  /** Starts the server (with extra arguments to `serve`, e.g. --trainer) and the browser (beforeAll). */
+  async start(serveArgs: string[] = []): Promise<void> {
     const bin = process.env.TESSERA_BIN;
     if (!bin) {
       throw new Error('TESSERA_BIN is not set: point it at the tessera binary (make test sets it)');
     }
     this.dataDir = await mkdtemp(join(tmpdir(), 'tessera-e2e-'));
-    this.baseUrl = await this.startServer(bin, this.dataDir);
+    this.baseUrl = await this.startServer(bin, this.dataDir, serveArgs);
     this.browser = await chromium.launch({
       executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
       headless: true,
@@ -77,9 +77,9 @@ export class Harness {
   }
 
   /** Starts `bin serve` and resolves with the URL it prints. */
-  private startServer(bin: string, data: string): Promise<string> {
+  private startServer(bin: string, data: string, extra: string[]): Promise<string> {
     return new Promise((resolve, reject) => {
-      const proc = spawn(bin, ['serve', '--addr', '127.0.0.1:0', '--data', data, '--admin-password', this.password], {
+      const proc = spawn(bin, ['serve', '--addr', '127.0.0.1:0', '--data', data, '--admin-password', this.password, ...extra], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       this.server = proc;

@@ -57,7 +57,7 @@ describe('projects in the browser', () => {
     await mkdir(artifacts, { recursive: true });
     await page.screenshot({ path: join(artifacts, 'projects.png'), fullPage: true });
 
-    // A project opens on its Images step; the later steps are honest placeholders for now.
+    // A project opens on its Images step; the steps link to each other.
     await item.getByRole('link', { name: 'Cells 101' }).click();
     await page.waitForURL(/#\/projects\/\d+\/images$/);
     await page.getByRole('heading', { name: 'Import images' }).waitFor();
@@ -65,7 +65,7 @@ describe('projects in the browser', () => {
     await page.getByRole('list', { name: 'Steps' }).getByRole('link', { name: /Train/ }).click();
     await page.waitForURL(/#\/projects\/\d+\/train$/);
     await page.getByRole('heading', { name: 'Train', level: 1 }).waitFor();
-    await page.getByRole('heading', { name: 'Not built yet' }).waitFor();
+    await page.getByRole('heading', { name: 'Where to train' }).waitFor();
     await nav.getByRole('link', { name: 'Projects', exact: true }).click();
 
     // Rename.

@@ -52,6 +52,73 @@ function imagesRoute(method: string, url: string): Response | null {
   return null;
 }
 
+/** The training API of project 1: one worker with one trainer, one finished run. */
+function trainingRoute(method: string, url: string, body: string | undefined): Response | null {
+  const path = url.split('?')[0];
+  if (method === 'GET' && path === '/api/workers') {
+    return Response.json({
+      workers: [
+        {
+          name: 'gpu1',
+          pool: 'lab',
+          state: 'online',
+          hardware: { cpu_cores: 16, memory_mb: 65536, gpu_name: 'NVIDIA RTX 4090', gpu_memory_mb: 24576, gpu_count: 1 },
+          trainers: [
+            {
+              name: 'unet',
+              label: 'U-Net',
+              description: 'a small U-Net',
+              config_schema: {
+                epochs: { type: 'integer', label: 'Epochs', default: 10, help_text: 'Number of complete passes through the training data', min: 1 },
+                learning_rate: { type: 'float', label: 'Learning Rate', default: 0.001, help_text: 'Step size for model optimization' },
+              },
+            },
+          ],
+          current_jobs: [],
+        },
+      ],
+    });
+  }
+  if (method === 'GET' && path === '/api/projects/1/pipelines') return Response.json({ pipelines: [] });
+  if (method === 'GET' && path === '/api/projects/1/jobs') return Response.json({ jobs: [runFixture] });
+  if (method === 'POST' && path === '/api/projects/1/jobs/check') {
+    const req = JSON.parse(body ?? '{}') as { config: { learning_rate?: number } };
+    if ((req.config.learning_rate ?? 0) > 0.5) {
+      return Response.json(
+        { error: { code: 'invalid', message: 'bad', fields: [{ field: 'learning_rate', message: 'is too large for this trainer' }] } },
+        { status: 400 },
+      );
+    }
+    return Response.json({ trainer: 'unet', config: req.config });
+  }
+  return null;
+}
+
+const runFixture = {
+  id: '71953ea5-6d97-4f3c-846a-bfd764cf3b99',
+  pipeline_id: 'p1',
+  project_id: 1,
+  status: 'COMPLETED',
+  progress: 1,
+  trainer: 'unet',
+  target: 'worker:gpu1',
+  config: { epochs: 5 },
+  worker: 'gpu1',
+  attempt: 1,
+  error: '',
+  exit_code: null,
+  diagnostics: [],
+  epoch: 5,
+  epochs: 5,
+  best_val_iou: 0.61,
+  last_val_iou: 0.6,
+  created_by: 'prof',
+  created_at: '2026-11-27T05:28:06Z',
+  updated_at: '2026-11-27T05:30:07Z',
+  started_at: '2026-11-27T05:28:07Z',
+  finished_at: '2026-11-27T05:30:07Z',
+};
+
 const schema = {
   colour_schemes: [],
   label_class_groups: [
@@ -64,6 +131,8 @@ const schema = {
     },
   ],
 };
+
+const project1: Project = { id: 1, name: 'Cells 101', description: '', created_at: '2026-11-27T04:00:00Z', updated_at: '2026-11-27T04:00:00Z' };
 
 /** A tiny in-memory Tessera behind window.fetch, in server mode. */
 function fakeTessera(opts: { signedIn: boolean; role?: string; projects?: Project[] }) {
@@ -94,6 +163,8 @@ function fakeTessera(opts: { signedIn: boolean; role?: string; projects?: Projec
     if (key === 'GET /api/projects') return Response.json({ projects });
     const images = imagesRoute(method, url);
     if (images) return images;
+    const training = trainingRoute(method, url, typeof init?.body === 'string' ? init.body : undefined);
+    if (training) return training;
     if (key === 'POST /api/projects') {
       const body = JSON.parse(String(init?.body)) as { name: string; description: string };
       if (projects.some((p) => p.name === body.name)) {
@@ -178,7 +249,7 @@ describe('App', () => {
     );
   });
 
-  it('shows an honest placeholder for each unbuilt step', async () => {
+  it('shows the training form built from the trainer’s schema, and the runs', async () => {
     vi.stubGlobal('fetch', fakeTessera({ signedIn: true }));
     window.location.hash = '#/projects';
     app = mount(App, { target });
@@ -189,13 +260,57 @@ describe('App', () => {
 
     window.location.hash = '#/projects/1/train';
     window.dispatchEvent(new HashChangeEvent('hashchange'));
-    await settle(() => expect(target.querySelector('.not-built')?.textContent).toContain('Not built yet'));
+    await settle(() => expect(target.querySelector('.worker-card')?.textContent).toContain('NVIDIA RTX 4090 (24 GB)'));
     expect(target.querySelector('h1')?.textContent).toBe('Train');
-    expect(target.querySelector('.nav-steps')?.textContent).toContain('Results');
+    expect(target.querySelector('.worker-card')?.textContent).toContain('Online');
+    expect(target.querySelector('.dataset-count')?.textContent).toContain('1 tile is complete');
+    await settle(() => expect(target.querySelector('#cfg-epochs')).not.toBeNull());
+    expect(target.querySelector('.config-form')?.textContent).toContain('Number of complete passes through the training data');
+    // The client finds a bad number at once…
+    input(target, '#cfg-epochs', '0');
+    await settle(() => expect(target.querySelector('[data-field=epochs] .field-error')?.textContent).toBe('Epochs must be at least 1'));
+    expect(target.querySelector<HTMLButtonElement>('button[type=submit]')?.disabled).toBe(true);
+    // …the server what only it knows.
+    input(target, '#cfg-epochs', '5');
+    input(target, '#cfg-learning_rate', '0.9');
+    await settle(() =>
+      expect(target.querySelector('[data-field=learning_rate] .field-error')?.textContent).toBe('Learning Rate is too large for this trainer'),
+    );
+    expect(target.querySelector('[data-field=epochs] .field-error')).toBeNull();
+    input(target, '#cfg-learning_rate', '0.01');
+    await settle(() => expect(target.querySelector<HTMLButtonElement>('button[type=submit]')?.disabled).toBe(false));
+    expect(target.querySelector('.field-error')).toBeNull();
+
+    window.location.hash = '#/projects/1/monitor';
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    await settle(() => expect(target.querySelector('.jobs-table')?.textContent).toContain('Run 71953ea5'));
+    expect(target.querySelector('.jobs-table')?.textContent).toContain('0.610');
+    expect(target.querySelector('.jobs-table')?.textContent).toContain('Completed');
+    expect(target.querySelector('.jobs-table')?.textContent).toContain('2 min 00 s');
 
     window.location.hash = '#/projects/99/images';
     window.dispatchEvent(new HashChangeEvent('hashchange'));
     await settle(() => expect(target.textContent).toContain('Project not found'));
+  });
+
+  it('lets assistants add runs to existing pipelines only', async () => {
+    vi.stubGlobal('fetch', fakeTessera({ signedIn: true, role: 'assistant', projects: [project1] }));
+    window.location.hash = '#/projects/1/train';
+    app = mount(App, { target });
+    await settle(() => expect(target.textContent).toContain('There is no pipeline yet. A teacher starts the first one'));
+    expect(target.querySelector('input[name=pipeline-mode]')).toBeNull();
+    expect(target.querySelector('input[name=pipeline-name]')).toBeNull();
+    await settle(() => expect(target.querySelector('.start-summary')?.textContent).toContain('Choose a pipeline.'));
+    expect(target.querySelector<HTMLButtonElement>('button[type=submit]')?.disabled).toBe(true);
+  });
+
+  it('tells students who starts training', async () => {
+    vi.stubGlobal('fetch', fakeTessera({ signedIn: true, role: 'student', projects: [project1] }));
+    window.location.hash = '#/projects/1/train';
+    app = mount(App, { target });
+    await settle(() => expect(target.textContent).toContain('Training runs are started by your teacher or an assistant'));
+    expect(target.querySelector('.config-form')).toBeNull();
+    expect(target.querySelector('button[type=submit]')).toBeNull();
   });
 
   it('lists a project’s images and opens a tile with its neighbours', async () => {

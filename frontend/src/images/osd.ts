@@ -60,3 +60,23 @@ export function viewerTransform(viewer: Viewer, width: number, height: number): 
   const p1 = item.imageToViewerElementCoordinates(new osd.Point(width, height));
   return transformFrom(p0, p1, width, height);
 }
+
+export type Layer = OpenSeadragon.TiledImage;
+
+/**
+ * Lays a picture over the whole image (a prediction's colour overlay, which
+ * may be smaller than the image: it is stretched to the image's width).
+ */
+export function addOverlay(viewer: Viewer, url: string, opacity: number): Promise<Layer> {
+  return new Promise((resolve, reject) => {
+    viewer.addSimpleImage({
+      url,
+      x: 0,
+      y: 0,
+      width: 1,
+      opacity,
+      success: (e) => resolve((e as unknown as { item: Layer }).item),
+      error: (e) => reject(e instanceof Error ? e : new Error('the overlay could not be loaded')),
+    });
+  });
+}

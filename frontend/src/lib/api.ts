@@ -23,16 +23,25 @@ const serverCodes: readonly string[] = [
   'internal',
 ];
 
+/** One input the server refused, and why ("must be at least 1"). */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
 /** A failed API call: a code for programs, a message for people. */
 export class ApiError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
+  /** The inputs at fault, when the server named them (400 "invalid"). */
+  readonly fields: FieldError[];
 
-  constructor(code: ErrorCode, message: string, status: number) {
+  constructor(code: ErrorCode, message: string, status: number, fields: FieldError[] = []) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
     this.status = status;
+    this.fields = fields;
   }
 }
 
@@ -697,7 +706,15 @@ export function errorFromResponse(status: number, statusText: string, text: stri
     const e = parsed['error'];
     const code = typeof e['code'] === 'string' && serverCodes.includes(e['code']) ? (e['code'] as ErrorCode) : codeForStatus(status);
     const message = typeof e['message'] === 'string' && e['message'] !== '' ? e['message'] : fallbackMessage(status, statusText);
-    return new ApiError(code, message, status);
+    const fields: FieldError[] = [];
+    if (Array.isArray(e['fields'])) {
+      for (const f of e['fields']) {
+        if (isObj(f) && typeof f['field'] === 'string' && typeof f['message'] === 'string') {
+          fields.push({ field: f['field'], message: f['message'] });
+        }
+      }
+    }
+    return new ApiError(code, message, status, fields);
   }
   return new ApiError(codeForStatus(status), fallbackMessage(status, statusText), status);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalHash, href, parseRoute, stepOf, steps, type Route } from './router';
+import { canonicalHash, href, parseRoute, projectOf, stepOf, steps, type Route } from './router';
 
 describe('parseRoute', () => {
   const cases: [string, Route][] = [
@@ -56,6 +56,28 @@ describe('href', () => {
     expect(stepOf(tile)).toBe('annotate');
     expect(stepOf({ name: 'project', id: 2, step: 'train' })).toBe('train');
     expect(stepOf({ name: 'projects' })).toBeNull();
+  });
+
+  it('round-trips the training pages', () => {
+    const id = '71953ea5-6d97-4f3c-846a-bfd764cf3b99';
+    const routes: [Route, string, string][] = [
+      [{ name: 'job', id: 2, jobId: id }, `#/projects/2/jobs/${id}`, 'monitor'],
+      [{ name: 'compare', id: 2, jobIds: [id, 'b6b1856a'] }, `#/projects/2/compare/${id},b6b1856a`, 'monitor'],
+      [{ name: 'result', id: 2, jobId: id }, `#/projects/2/results/${id}`, 'results'],
+      [{ name: 'image', id: 2, imageId: 9, prediction: id }, `#/projects/2/images/9/predictions/${id}`, 'images'],
+    ];
+    for (const [r, h, step] of routes) {
+      expect(href(r)).toBe(h);
+      expect(parseRoute(h)).toEqual(r);
+      expect(stepOf(r)).toBe(step);
+      expect(canonicalHash(h)).toBeNull();
+      expect(projectOf(r)).toBe(2);
+    }
+    expect(parseRoute('#/projects/2/jobs/..').name).toBe('not_found');
+    expect(parseRoute('#/projects/2/jobs').name).toBe('not_found');
+    expect(parseRoute('#/projects/2/compare/a,,b').name).toBe('not_found');
+    expect(parseRoute('#/projects/2/images/9/predictions').name).toBe('not_found');
+    expect(parseRoute('#/projects/2/images/9/other/abc').name).toBe('not_found');
   });
 });
 

@@ -8,8 +8,11 @@ export type Step = (typeof steps)[number];
 export type Route =
   | { name: 'projects' }
   | { name: 'project'; id: number; step: Step }
-  | { name: 'image'; id: number; imageId: number }
+  | { name: 'image'; id: number; imageId: number; prediction?: string }
   | { name: 'tile'; id: number; tileId: number }
+  | { name: 'job'; id: number; jobId: string }
+  | { name: 'compare'; id: number; jobIds: string[] }
+  | { name: 'result'; id: number; jobId: string }
   | { name: 'not_found'; path: string };
 
 function isStep(s: string): s is Step {
@@ -42,8 +45,25 @@ export function parseRoute(hash: string): Route {
     const sub = parseId(parts[3]);
     if (sub !== null && step === 'images') return { name: 'image', id, imageId: sub };
     if (sub !== null && step === 'tiles') return { name: 'tile', id, tileId: sub };
+    const key = parts[3] ?? '';
+    if (step === 'jobs' && isJobId(key)) return { name: 'job', id, jobId: key };
+    if (step === 'results' && isJobId(key)) return { name: 'result', id, jobId: key };
+    if (step === 'compare') {
+      const jobIds = key.split(',');
+      if (jobIds.length > 0 && jobIds.every(isJobId)) return { name: 'compare', id, jobIds };
+    }
+  }
+  if (parts.length === 6 && step === 'images' && parts[4] === 'predictions') {
+    const sub = parseId(parts[3]);
+    const job = parts[5] ?? '';
+    if (sub !== null && isJobId(job)) return { name: 'image', id, imageId: sub, prediction: job };
   }
   return { name: 'not_found', path };
+}
+
+/** A job's id: a UUID, or any short token of letters, digits, - and _. */
+export function isJobId(text: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(text);
 }
 
 /** A database id: a positive integer without leading zeros; else null. */
@@ -62,6 +82,11 @@ export function stepOf(route: Route): Step | null {
       return 'images';
     case 'tile':
       return 'annotate';
+    case 'job':
+    case 'compare':
+      return 'monitor';
+    case 'result':
+      return 'results';
     default:
       return null;
   }
@@ -69,7 +94,7 @@ export function stepOf(route: Route): Step | null {
 
 /** The project a route is inside of, or null. */
 export function projectOf(route: Route): number | null {
-  return route.name === 'project' || route.name === 'image' || route.name === 'tile' ? route.id : null;
+  return route.name === 'projects' || route.name === 'not_found' ? null : route.id;
 }
 
 /** The hash ("#/…") that shows a route. */
@@ -80,9 +105,15 @@ export function href(route: Route): string {
     case 'project':
       return `#/projects/${route.id}/${route.step}`;
     case 'image':
-      return `#/projects/${route.id}/images/${route.imageId}`;
+      return `#/projects/${route.id}/images/${route.imageId}` + (route.prediction ? `/predictions/${encodeURIComponent(route.prediction)}` : '');
     case 'tile':
       return `#/projects/${route.id}/tiles/${route.tileId}`;
+    case 'job':
+      return `#/projects/${route.id}/jobs/${encodeURIComponent(route.jobId)}`;
+    case 'compare':
+      return `#/projects/${route.id}/compare/${route.jobIds.map(encodeURIComponent).join(',')}`;
+    case 'result':
+      return `#/projects/${route.id}/results/${encodeURIComponent(route.jobId)}`;
     case 'not_found':
       return '#' + (route.path.startsWith('/') ? route.path : '/' + route.path);
   }

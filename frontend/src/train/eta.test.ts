@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import type { JobTransition } from '../lib/api.training';
+import { duration, formatSeconds, timing } from './eta';
+import { jobFixture, metricFixture } from './fixtures';
+
+const t0 = Date.parse('2026-11-27T10:00:00Z');
+const at = (s: number) => new Date(t0 + s * 1000).toISOString();
+const started: JobTransition[] = [
+  { status: 'PENDING', reason: '', attempt: 0, worker: '', time: at(-5) },
+  { status: 'STARTED', reason: '', attempt: 1, worker: 'local', time: at(0) },
+];
+
+describe('time left', () => {
+  it('is the time per epoch times the epochs left', () => {
+    // Setup took 20 s, then an epoch every 10 s: epochs 1..3 at 30, 40, 50 s.
+    const ms = [1, 2, 3].map((e) => metricFixture(e, { time: at(20 + e * 10) }));
+    const job = jobFixture({ started_at: at(0), epoch: 3, epochs: 5 });
+    const t = timing(job, started, ms, t0 + 50_000);
+    expect(t.perEpoch).toBe(10);
+    expect(t.remaining).toBe(20);
+    expect(t.elapsed).toBe(50);
+    expect(t.fraction).toBeCloseTo(0.6);
+    // 5 s later, 5 s less.
+    expect(timing(job, started, ms, t0 + 55_000).remaining).toBe(15);
+    // Late: never below 0.
+    expect(timing(job, started, ms, t0 + 500_000).remaining).toBe(0);
+  });
+
+  it('uses the time from the start when one epoch is done', () => {
+    const ms = [metricFixture(1, { time: at(12), total: 4 })];
+    const t = timing(jobFixture({ started_at: at(0), epoch: 1, epochs: 4 }), started, ms, t0 + 12_000);
+    expect(t.perEpoch).toBe(12);
+    expect(t.remaining).toBe(36);
+  });
+
+  it('is unknown before the first epoch and after the end', () => {
+    expect(timing(jobFixture({ started_at: at(0) }), started, [], t0 + 3000)).toMatchObject({ perEpoch: null, remaining: null, elapsed: 3 });
+    const done = jobFixture({ status: 'COMPLETED', started_at: at(0), finished_at: at(80), epoch: 5, epochs: 5, progress: 1 });
+    const ms = [1, 2, 3, 4, 5].map((e) => metricFixture(e, { time: at(e * 15) }));
+    expect(timing(done, started, ms, t0 + 999_000)).toMatchObject({ remaining: null, elapsed: 80, fraction: 1 });
+    expect(timing(jobFixture({ status: 'PENDING', started_at: null, worker: '' }), [], [], t0)).toMatchObject({ elapsed: null, fraction: 0 });
+  });
+
+  it('counts from the start of the current attempt', () => {
+    const tr: JobTransition[] = [...started, { status: 'STARTED', reason: '', attempt: 2, worker: 'b', time: at(100) }];
+    const t = timing(jobFixture({ attempt: 2, started_at: at(0) }), tr, [], t0 + 130_000);
+    expect(t.elapsed).toBe(30);
+  });
+
+  it('formats durations', () => {
+    expect(formatSeconds(null)).toBe('–');
+    expect(formatSeconds(4.4)).toBe('4 s');
+    expect(formatSeconds(185)).toBe('3 min 05 s');
+    expect(formatSeconds(3840)).toBe('1 h 04 min');
+    expect(duration(jobFixture({ status: 'COMPLETED', started_at: at(0), finished_at: at(42) }), t0)).toBe(42);
+    expect(duration(jobFixture({ started_at: null }), t0)).toBeNull();
+  });
+});

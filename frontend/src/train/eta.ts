@@ -1,0 +1,93 @@
+// How long a run has taken and how long it still needs, from its epochs:
+// the time per epoch so far times the epochs left.
+import type { Job, JobMetric, JobTransition } from '../lib/api.training';
+import { isEnded } from './status';
+
+export interface Timing {
+  /** Seconds since the current attempt started (to its end, once ended); null before it starts. */
+  elapsed: number | null;
+  /** Seconds one epoch takes, null until one is done. */
+  perEpoch: number | null;
+  /** Seconds still to go; null when unknown or ended. */
+  remaining: number | null;
+  /** 0..1 */
+  fraction: number;
+  epoch: number;
+  epochs: number;
+}
+
+function ms(iso: string | null | undefined): number | null {
+  if (!iso) return null;
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? null : t;
+}
+
+/** When the job's current attempt started: its last STARTED transition, else started_at. */
+export function attemptStart(job: Pick<Job, 'attempt' | 'started_at'>, transitions: readonly JobTransition[]): number | null {
+  for (let i = transitions.length - 1; i >= 0; i--) {
+    const t = transitions[i]!;
+    if (t.status === 'STARTED' && (job.attempt === 0 || t.attempt === job.attempt)) return ms(t.time);
+  }
+  return ms(job.started_at);
+}
+
+/**
+ * metrics are the current attempt's, in epoch order. The time per epoch is
+ * measured between the first and the last epoch seen (so the setup before
+ * the first epoch does not count), or from the start when only one is.
+ */
+export function timing(
+  job: Pick<Job, 'status' | 'attempt' | 'started_at' | 'finished_at' | 'progress' | 'epoch' | 'epochs'>,
+  transitions: readonly JobTransition[],
+  metrics: readonly JobMetric[],
+  now: number,
+): Timing {
+  const start = attemptStart(job, transitions);
+  const ended = isEnded(job.status);
+  const end = ended ? (ms(job.finished_at) ?? now) : now;
+  const elapsed = start === null ? null : Math.max(0, (end - start) / 1000);
+
+  const last = metrics[metrics.length - 1];
+  const first = metrics[0];
+  const epoch = Math.max(job.epoch, last?.epoch ?? 0);
+  const epochs = Math.max(job.epochs, last?.total ?? 0);
+
+  let perEpoch: number | null = null;
+  const tLast = ms(last?.time);
+  const tFirst = ms(first?.time);
+  if (last && first && tLast !== null && tFirst !== null && last.epoch > first.epoch) {
+    perEpoch = (tLast - tFirst) / 1000 / (last.epoch - first.epoch);
+  } else if (last && tLast !== null && start !== null && last.epoch > 0) {
+    perEpoch = Math.max(0, (tLast - start) / 1000 / last.epoch);
+  }
+
+  let remaining: number | null = null;
+  if (!ended && perEpoch !== null && epochs > 0 && tLast !== null) {
+    const sinceLast = Math.max(0, (now - tLast) / 1000);
+    remaining = Math.max(0, perEpoch * (epochs - epoch) - sinceLast);
+  }
+
+  let fraction: number;
+  if (job.status === 'COMPLETED') fraction = 1;
+  else if (epochs > 0) fraction = Math.max(job.progress, epoch / epochs);
+  else fraction = job.progress;
+  return { elapsed, perEpoch, remaining, fraction: Math.min(1, Math.max(0, fraction)), epoch, epochs };
+}
+
+/** "45 s", "3 min 05 s", "1 h 04 min". */
+export function formatSeconds(s: number | null): string {
+  if (s === null || !Number.isFinite(s)) return '–';
+  const t = Math.max(0, Math.round(s));
+  if (t < 60) return `${t} s`;
+  const m = Math.floor(t / 60);
+  if (m < 60) return `${m} min ${String(t % 60).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+/** A job's run time: start to end (or to now while it runs), null before it starts. */
+export function duration(job: Pick<Job, 'started_at' | 'finished_at' | 'status'>, now: number): number | null {
+  const s = ms(job.started_at);
+  if (s === null) return null;
+  const e = isEnded(job.status) ? (ms(job.finished_at) ?? s) : now;
+  return Math.max(0, (e - s) / 1000);
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { metricFixture } from './fixtures';
+import { heat, normaliseRows, readEvaluation } from './evaluation';
+
+describe('reading metrics.json', () => {
+  it('reads the expected keys', () => {
+    const ev = readEvaluation({
+      per_class_iou: { background: 0.9, cell: 0.5 },
+      mean_iou: 0.7,
+      pixel_accuracy: 0.93,
+      confusion_matrix: [
+        [90, 10],
+        [25, 75],
+      ],
+      classes: ['background', 'cell'],
+      best_epoch: 4,
+    });
+    expect(ev.perClass).toEqual([
+      { name: 'background', iou: 0.9 },
+      { name: 'cell', iou: 0.5 },
+    ]);
+    expect(ev.meanIoU).toBe(0.7);
+    expect(ev.pixelAccuracy).toBe(0.93);
+    expect(ev.confusion).toEqual([
+      [90, 10],
+      [25, 75],
+    ]);
+    expect(ev.classes).toEqual(['background', 'cell']);
+    expect(ev.extra).toEqual([{ key: 'best_epoch', value: 4 }]);
+  });
+
+  it('is tolerant: other names, class objects, lists, missing parts', () => {
+    const ev = readEvaluation({
+      class_iou: [{ name: 'a', iou: 0.1 }, 0.2, { class: 'c', IoU: 'x' }],
+      miou: 0.3,
+      confusion: [[1, 2, 3]], // not square: ignored
+      classes: [{ index: 0, name: 'background' }, { index: 1 }],
+    });
+    expect(ev.perClass).toEqual([
+      { name: 'a', iou: 0.1 },
+      { name: 'class 1', iou: 0.2 },
+    ]);
+    expect(ev.meanIoU).toBe(0.3);
+    expect(ev.confusion).toBeNull();
+    expect(ev.classes).toEqual(['background', 'class 1']);
+    expect(readEvaluation(null)).toMatchObject({ perClass: [], meanIoU: null, confusion: null, classes: [], extra: [] });
+    expect(readEvaluation('garbage')).toMatchObject({ perClass: [], confusion: null });
+  });
+
+  it('names a matrix without class names, and falls back on the last epoch', () => {
+    const ev = readEvaluation({ confusion_matrix: [[5, 0], [1, 4]] }, metricFixture(5, { class_iou: { cell: 0.4 } }));
+    expect(ev.classes).toEqual(['class 0', 'class 1']);
+    expect(ev.perClass).toEqual([{ name: 'cell', iou: 0.4 }]);
+  });
+
+  it('shares and colours of a confusion matrix', () => {
+    expect(normaliseRows([[3, 1], [0, 0]])).toEqual([[0.75, 0.25], [0, 0]]);
+    expect(heat(0).bg).toBe('rgb(255, 255, 255)');
+    expect(heat(1)).toEqual({ bg: 'rgb(29, 78, 216)', fg: '#fff' });
+  });
+});

@@ -1,0 +1,133 @@
+// What a trainer's metrics.json says, read tolerantly: it may hold
+// per_class_iou {name: iou} (or a list), mean_iou, pixel_accuracy,
+// confusion_matrix [[…]] (rows truth, columns prediction) and classes
+// [names]; any of them may be missing or named a little differently.
+import type { Json, JsonObject } from '../lib/api';
+import type { JobMetric } from '../lib/api.training';
+
+export interface Evaluation {
+  /** Per class, in the file's order. */
+  perClass: { name: string; iou: number }[];
+  meanIoU: number | null;
+  pixelAccuracy: number | null;
+  /** Rows are the true class, columns the predicted one. */
+  confusion: number[][] | null;
+  /** Names of the confusion matrix's rows and columns. */
+  classes: string[];
+  /** Other numbers of the file, for a plain table. */
+  extra: { key: string; value: number }[];
+}
+
+function isObj(v: Json | undefined): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function finite(v: Json | undefined): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function pick(o: JsonObject, keys: string[]): Json | undefined {
+  for (const k of keys) if (o[k] !== undefined && o[k] !== null) return o[k];
+  return undefined;
+}
+
+function readPerClass(v: Json | undefined): { name: string; iou: number }[] {
+  const out: { name: string; iou: number }[] = [];
+  if (isObj(v)) {
+    for (const [name, x] of Object.entries(v)) {
+      const n = finite(x);
+      if (n !== null) out.push({ name, iou: n });
+    }
+  } else if (Array.isArray(v)) {
+    v.forEach((x, i) => {
+      if (isObj(x)) {
+        const n = finite(pick(x, ['iou', 'IoU', 'value']));
+        const name = pick(x, ['name', 'class', 'label']);
+        if (n !== null) out.push({ name: typeof name === 'string' ? name : `class ${i}`, iou: n });
+      } else {
+        const n = finite(x);
+        if (n !== null) out.push({ name: `class ${i}`, iou: n });
+      }
+    });
+  }
+  return out;
+}
+
+function readMatrix(v: Json | undefined): number[][] | null {
+  if (!Array.isArray(v) || v.length === 0) return null;
+  const rows: number[][] = [];
+  for (const r of v) {
+    if (!Array.isArray(r)) return null;
+    rows.push(r.map((x) => finite(x) ?? 0));
+  }
+  const n = rows.length;
+  if (!rows.every((r) => r.length === n)) return null;
+  return rows;
+}
+
+const known = new Set([
+  'per_class_iou',
+  'class_iou',
+  'iou_per_class',
+  'mean_iou',
+  'miou',
+  'mIoU',
+  'pixel_accuracy',
+  'accuracy',
+  'confusion_matrix',
+  'confusion',
+  'classes',
+  'class_names',
+]);
+
+/**
+ * Reads metrics.json; where it has no per-class IoU, the last epoch's
+ * class_iou (from the log) stands in.
+ */
+export function readEvaluation(v: Json, lastMetric?: JobMetric): Evaluation {
+  const o = isObj(v) ? v : {};
+  let perClass = readPerClass(pick(o, ['per_class_iou', 'class_iou', 'iou_per_class']));
+  if (perClass.length === 0 && lastMetric) {
+    perClass = Object.entries(lastMetric.class_iou).map(([name, iou]) => ({ name, iou }));
+  }
+  const confusion = readMatrix(pick(o, ['confusion_matrix', 'confusion']));
+  const namesJson = pick(o, ['classes', 'class_names']);
+  let classes: string[] = [];
+  if (Array.isArray(namesJson)) {
+    classes = namesJson.map((c, i) => (typeof c === 'string' ? c : isObj(c) && typeof c['name'] === 'string' ? c['name'] : `class ${i}`));
+  }
+  if (confusion && classes.length !== confusion.length) {
+    classes = confusion.map((_, i) => classes[i] ?? `class ${i}`);
+  }
+  const meanIoU = finite(pick(o, ['mean_iou', 'miou', 'mIoU']));
+  const extra: { key: string; value: number }[] = [];
+  for (const [k, x] of Object.entries(o)) {
+    const n = finite(x);
+    if (n !== null && !known.has(k)) extra.push({ key: k, value: n });
+  }
+  return {
+    perClass,
+    meanIoU,
+    pixelAccuracy: finite(pick(o, ['pixel_accuracy', 'accuracy'])),
+    confusion,
+    classes,
+    extra,
+  };
+}
+
+/** Each row of a confusion matrix as fractions of its total (what share of each true class went where). */
+export function normaliseRows(m: number[][]): number[][] {
+  return m.map((r) => {
+    const sum = r.reduce((a, b) => a + b, 0);
+    return r.map((x) => (sum > 0 ? x / sum : 0));
+  });
+}
+
+/** The heat map colour of a share 0..1: white to deep blue, with the text colour that reads on it. */
+export function heat(share: number): { bg: string; fg: string } {
+  const t = Math.min(1, Math.max(0, share));
+  const r = Math.round(255 + (29 - 255) * t);
+  const g = Math.round(255 + (78 - 255) * t);
+  const b = Math.round(255 + (216 - 255) * t);
+  return { bg: `rgb(${r}, ${g}, ${b})`, fg: t > 0.5 ? '#fff' : '#1a1f29' };
+}
