@@ -47,6 +47,7 @@ Usage:
   tessera jobs list [--project ID] | show ID | logs ID [--follow] | cancel ID | delete ID
   tessera workers
   tessera predict --model JOB_ID --project ID [--image IMG] [--out DIR]
+  tessera model export JOB_ID --out FILE | import --project ID FILE
   tessera user add --name N --role admin|professor|assistant|student [--password P]
   tessera user list
   tessera user password --name N [--password P]
@@ -86,6 +87,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		o, err = runWorkers(ctx, rest, env)
 	case "predict":
 		o, err = runPredict(ctx, rest, env)
+	case "model", "models":
+		o, err = runModel(ctx, rest, env)
 	case "user", "users":
 		o, err = runUser(ctx, rest, env)
 	case "version":

@@ -46,4 +46,26 @@ func TestBuiltInCPUTrainerEndToEnd(t *testing.T) {
 			t.Errorf("predict output: %v", err)
 		}
 	}
+
+	// Share the model with another Tessera, which predicts with it.
+	zip := filepath.Join(t.TempDir(), "model.zip")
+	if r := run(t, data, "model", "export", j.ID, "--out", zip); r.code != 0 {
+		t.Fatalf("export: %+v", r)
+	}
+	other := t.TempDir()
+	labelledProject(t, other)
+	var imported backend.Job
+	r = run(t, other, "model", "import", "--project", "1", zip, "--json")
+	decodeJSON(t, r.stdout, &imported)
+	if r.code != 0 || imported.Status != "COMPLETED" {
+		t.Fatalf("import: %+v", r)
+	}
+	if r := run(t, other, "predict", "--model", imported.ID, "--project", "1"); r.code != 0 || !strings.Contains(r.stdout, "predicted") {
+		t.Fatalf("predict with the imported model: %+v", r)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.zip")
+	os.WriteFile(bad, []byte("PK not really"), 0o644)
+	if r := run(t, other, "model", "import", "--project", "1", bad); r.code != 1 || !strings.Contains(r.stderr, "not a model file") {
+		t.Fatalf("bad model file: %+v", r)
+	}
 }

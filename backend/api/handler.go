@@ -72,6 +72,7 @@ func NewHandler(cfg Config) *Handler {
 	}
 	if cfg.Training != nil {
 		h.trainingRoutes()
+		h.modelRoutes()
 	}
 	if cfg.Evaluate != nil {
 		h.evaluateRoutes()
