@@ -65,7 +65,7 @@ func TestTrainFollowsAJobToTheEnd(t *testing.T) {
 	labelledProject(t, data)
 	bin := fakeTrainer(t)
 
-	r := run(t, data, "train", "--project", "1", "--trainer", "fake="+bin, "--set", "epochs=3", "--follow")
+	r := run(t, data, "train", "--project", "1", "--trainer", "fake="+bin, "--trainer-name", "fake", "--set", "epochs=3", "--follow")
 	if r.code != 0 {
 		t.Fatalf("train: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}

@@ -82,9 +82,6 @@ func (s *Service) ImportModel(ctx context.Context, user string, projectID int64,
 	if err != nil {
 		return nil, backend.Errorf(backend.EINVALID, "not a model file (a zip from a Tessera job): %v", err)
 	}
-	var info struct {
-		Trainer string `json:"trainer"`
-	}
 	hasModel := false
 	for _, f := range zr.File {
 		if f.Name == "models/model.json" {
@@ -124,12 +121,6 @@ func (s *Service) ImportModel(ctx context.Context, user string, projectID int64,
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil && json.Valid(b) {
 		j.Config = b
-	}
-	if b, err := os.ReadFile(filepath.Join(dir, "models", "model.json")); err == nil {
-		_ = json.Unmarshal(b, &info)
-	}
-	if info.Trainer != "" {
-		j.Trainer = info.Trainer
 	}
 	if err := s.DB.CreateJob(ctx, j, "imported from a model file by "+user); err != nil {
 		os.RemoveAll(dir)
