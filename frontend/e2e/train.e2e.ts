@@ -278,6 +278,18 @@ describe('training in the browser', () => {
     await page.goto(`${h.baseUrl}/#/projects/${id}/results/${job.id}`);
     await page.locator('.per-class-table tr[data-class=cell]').waitFor();
     await page.locator('.confusion-table td.diag').first().waitFor();
+    // The validation tiles: the tile, truth, prediction and difference, drawn.
+    const valRow = page.locator('.val-tiles .val-row').first();
+    await valRow.waitFor();
+    await expect
+      .poll(() =>
+        valRow.evaluate((li) => {
+          const img = li.querySelector('img');
+          const drawn = [...li.querySelectorAll('canvas')].filter((c) => c.dataset['drawn'] === 'true' && c.width > 0);
+          return (img && img.complete && img.naturalWidth > 0 ? 1 : 0) + drawn.length;
+        }),
+      )
+      .toBe(4);
     const row = page.locator('.predict-row', { hasText: 'leaves.png' });
     await row.getByRole('button', { name: 'Predict' }).click();
     await row.getByText(/Predicted in/).waitFor({ timeout: 60_000 });
@@ -308,6 +320,36 @@ describe('training in the browser', () => {
     expect(report).toContain('Sample predictions');
     expect(report).toContain('Confusion matrix');
     expect(report).not.toMatch(/https?:\/\//);
+
+    // The model file downloads (with the page's session) and imports back.
+    const models = page.locator('.models-panel .model');
+    expect(await page.locator(`.models-panel .model[data-job="${job.id}"]`).getByRole('link', { name: /Download model/ }).getAttribute('href')).toBe(
+      `/api/jobs/${job.id}/model`,
+    );
+    const res = await page.request.get(`${h.baseUrl}/api/jobs/${job.id}/model`);
+    expect(res.status()).toBe(200);
+    expect(res.headers()['content-type']).toContain('zip');
+    const zip = await res.body();
+    expect(zip.subarray(0, 2).toString('latin1')).toBe('PK');
+    const before = await models.count();
+    await page.getByLabel('Model file to import').setInputFiles({ name: 'model.zip', mimeType: 'application/zip', buffer: zip });
+    const done = page.locator('.model-import [role=status]');
+    await done.getByText('Imported as').waitFor({ timeout: 30_000 });
+    await expect.poll(() => models.count()).toBe(before + 1);
+    const { jobs } = await api<{ jobs: { id: string; status: string; trainer: string }[] }>(page, 'GET', `/api/projects/${id}/jobs`);
+    const imported = jobs.find((j) => j.id !== job.id);
+    expect(imported?.status).toBe('COMPLETED');
+    await done.getByRole('link').click();
+    await page.waitForURL(new RegExp(`/results/${imported!.id}$`));
+    await page.locator(`.job-results[data-job="${imported!.id}"] .status-badge[data-status=COMPLETED]`).waitFor();
+    expect(await page.locator('.val-tiles').count()).toBe(0); // a model file holds no tiles
+    // The imported model predicts.
+    const again = page.locator('.predict-row', { hasText: 'leaves.png' });
+    await again.getByRole('button', { name: 'Predict' }).click();
+    await again.getByText(/Predicted in/).waitFor({ timeout: 60_000 });
+    // Not a model file: the server says why.
+    await page.getByLabel('Model file to import').setInputFiles({ name: 'notes.zip', mimeType: 'application/zip', buffer: Buffer.from('PK\x03\x04nope') });
+    await page.locator('.model-import .error').getByText(/notes\.zip: not a model file/).waitFor();
     expect(h.pageErrors).toEqual([]);
   });
 

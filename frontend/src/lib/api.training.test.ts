@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, Client, type Fetch } from './api';
-import { decodeJob, decodeWorker, jobFromEvent, logFromEvent, metricFromEvent, TrainingClient } from './api.training';
+import {
+  decodeJob,
+  decodeValidationTiles,
+  decodeWorker,
+  jobFromEvent,
+  logFromEvent,
+  looksLikeZip,
+  metricFromEvent,
+  TrainingClient,
+} from './api.training';
 
 function stub(respond: (url: string, init?: RequestInit) => Response) {
   const calls: { url: string; init: RequestInit | undefined }[] = [];
@@ -147,5 +156,58 @@ describe('training API', () => {
     expect(d).toMatchObject({ transitions: [], log_lines: 90, evaluation: { best_val_iou: 0.5 } });
     const ps = await train.predictions(3);
     expect(ps[0]).toMatchObject({ job_id: 'abc', classes: [{ name: 'cell', colour: [255, 0, 0] }], pixels: { cell: 5 } });
+  });
+});
+
+describe('model files and validation tiles', () => {
+  const zip = new Uint8Array([0x50, 0x4b, 3, 4, 20, 0, 0, 0]);
+
+  it('imports a model file as the raw body and decodes the new job', async () => {
+    const { calls, train } = stub(() => new Response(JSON.stringify({ ...jobJson, trainer: 'cpu' }), { status: 201 }));
+    const j = await train.importModel(3, zip.buffer);
+    expect(j).toMatchObject({ status: 'COMPLETED', trainer: 'cpu' });
+    expect(calls[0]!.url).toBe('/api/projects/3/models');
+    expect(calls[0]!.init?.method).toBe('POST');
+    expect(calls[0]!.init?.body).toBe(zip.buffer);
+    expect((calls[0]!.init?.headers as Record<string, string>)['Content-Type']).toBe('application/octet-stream');
+  });
+
+  it('refuses what is not a zip before sending, and passes on the server error', async () => {
+    const { calls, train } = stub(
+      () => new Response(JSON.stringify({ error: { code: 'invalid', message: 'not a model file: it has no models/model.json' } }), { status: 400 }),
+    );
+    await expect(train.importModel(3, new TextEncoder().encode('hello').buffer)).rejects.toThrow(/not a model file/);
+    expect(calls).toHaveLength(0);
+    await expect(train.importModel(3, zip)).rejects.toMatchObject({ status: 400, message: 'not a model file: it has no models/model.json' });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('lists validation tiles and builds file URLs', async () => {
+    const { calls, train } = stub(
+      () => new Response(JSON.stringify({ tiles: [{ name: 'cell_r001_c001.png', prediction: true }, { name: 'b c.png', prediction: false }] })),
+    );
+    expect(await train.validationTiles('j 1')).toEqual([
+      { name: 'cell_r001_c001.png', prediction: true },
+      { name: 'b c.png', prediction: false },
+    ]);
+    expect(calls[0]!.url).toBe('/api/jobs/j%201/validation');
+    expect(train.jobFileUrl('j1', 'masks', 'b c.png')).toBe('/api/jobs/j1/files/masks/b%20c.png');
+    expect(train.modelUrl('j1')).toBe('/api/jobs/j1/model');
+  });
+
+  it('checks the validation answer', () => {
+    expect(decodeValidationTiles({ tiles: null })).toEqual([]);
+    expect(decodeValidationTiles({ tiles: [{ name: 'a.png' }] })).toEqual([{ name: 'a.png', prediction: false }]);
+    expect(() => decodeValidationTiles([])).toThrow(ApiError);
+    expect(() => decodeValidationTiles({ tiles: [{ prediction: true }] })).toThrow(ApiError);
+    expect(() => decodeValidationTiles({ tiles: [{ name: '../x.png' }] })).toThrow(ApiError);
+    expect(() => decodeValidationTiles({ tiles: 'a' })).toThrow(ApiError);
+  });
+
+  it('knows a zip by its first bytes', () => {
+    expect(looksLikeZip(zip)).toBe(true);
+    expect(looksLikeZip(new Uint8Array([0x50, 0x4b, 5, 6]).buffer)).toBe(true);
+    expect(looksLikeZip(new Uint8Array([0x50, 0x4b]))).toBe(false);
+    expect(looksLikeZip(new Uint8Array([0x89, 0x50, 0x4e, 0x47]))).toBe(false);
   });
 });

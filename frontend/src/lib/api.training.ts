@@ -408,6 +408,31 @@ export function decodePrediction(v: unknown): Prediction {
   };
 }
 
+/** One validation tile of a run; prediction: the trainer wrote its prediction. */
+export interface ValidationTile {
+  name: string;
+  prediction: boolean;
+}
+
+export type JobFileKind = 'images' | 'masks' | 'predictions';
+
+export function decodeValidationTiles(v: unknown): ValidationTile[] {
+  const w = 'validation';
+  if (!isObj(v)) throw bad(w);
+  return list(v, 'tiles', w).map((t) => {
+    if (!isObj(t)) throw bad(`${w}.tiles`);
+    const name = str(t, 'name', `${w}.tiles`);
+    if (name === '' || name.includes('/')) throw bad(`${w}.tiles.name`);
+    return { name, prediction: t['prediction'] === true };
+  });
+}
+
+/** A model file is a zip: it starts with "PK\x03\x04" (or "PK\x05\x06" when empty). */
+export function looksLikeZip(bytes: ArrayBuffer | Uint8Array<ArrayBuffer>): boolean {
+  const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  return b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && (b[2] === 3 || b[2] === 5) && (b[3] === 4 || b[3] === 6);
+}
+
 // ---- live events ----
 
 /** The job of a "job.updated" event; null when it is not one. */
@@ -510,6 +535,29 @@ export class TrainingClient {
     const v = await this.api.request('GET', `/api/images/${seg(imageId)}/predictions`);
     if (!isObj(v)) throw bad('predictions');
     return list(v, 'predictions', 'predictions').map(decodePrediction);
+  }
+
+  /** A completed run's model file (a zip), as a download link. */
+  modelUrl(jobId: string): string {
+    return this.api.url(`/api/jobs/${seg(jobId)}/model`);
+  }
+
+  /**
+   * Imports a model file into a project: a new COMPLETED job. The bytes go
+   * as the raw body (never a Blob or File: WebKitGTK).
+   */
+  async importModel(projectId: number, bytes: ArrayBuffer | Uint8Array<ArrayBuffer>): Promise<Job> {
+    if (!looksLikeZip(bytes)) throw new ApiError('invalid', 'not a model file: a model file is a .zip downloaded from a Tessera run', 0);
+    return decodeJob(await this.api.request('POST', `/api/projects/${seg(projectId)}/models`, bytes));
+  }
+
+  async validationTiles(jobId: string): Promise<ValidationTile[]> {
+    return decodeValidationTiles(await this.api.request('GET', `/api/jobs/${seg(jobId)}/validation`));
+  }
+
+  /** A validation tile's image, ground-truth mask or prediction (masks: 8-bit class indices). */
+  jobFileUrl(jobId: string, kind: JobFileKind, name: string): string {
+    return this.api.url(`/api/jobs/${seg(jobId)}/files/${kind}/${seg(name)}`);
   }
 
   /** The colour overlay of a prediction: transparent background, at most 4096 px a side. */

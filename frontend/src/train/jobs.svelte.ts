@@ -48,7 +48,12 @@ export class ProjectJobs {
 
   handle(ev: LiveEvent): void {
     const j = jobFromEvent(ev);
-    if (!j || j.project_id !== this.projectId) return;
+    if (j) this.upsert(j);
+  }
+
+  /** Adds or updates a job of this project (an older snapshot is ignored). */
+  upsert(j: Job): void {
+    if (j.project_id !== this.projectId) return;
     const i = this.jobs.findIndex((x) => x.id === j.id);
     if (i < 0) {
       this.jobs = [j, ...this.jobs].sort(byNewest);
