@@ -72,6 +72,9 @@ func (a *App) ChooseImages() ([]string, error) {
 	})
 }
 
+// InitialRoute is the page the window opens at (`tessera --open ROUTE`).
+func (a *App) InitialRoute() string { return a.inst.StartRoute }
+
 // FrontendReady is called by the page once it has loaded and reached the
 // API. It records the moment, so an operator (and the desktop smoke test)
 // can tell the window booted for real.

@@ -33,8 +33,13 @@ func TestDesktopSmoke(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 
+	// A project to open, at the training monitor: the window must show it.
+	if out, err := exec.Command(bin, "project", "create", "--name", "Smoke", "--data", data).CombinedOutput(); err != nil {
+		t.Fatalf("create a project: %v\n%s", err, out)
+	}
+	const route = "#/projects/1/monitor"
 	start := time.Now()
-	cmd := exec.Command(bin, "--data", data)
+	cmd := exec.Command(bin, "--data", data, "--open", route)
 	cmd.Env = append(os.Environ(), "DISPLAY="+display, "WAYLAND_DISPLAY=")
 	logs, err := cmd.StderrPipe()
 	if err != nil {
@@ -70,8 +75,8 @@ func TestDesktopSmoke(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the page never called FrontendReady: the frontend did not boot or could not reach the backend")
 	}
-	if !strings.Contains(ua, "AppleWebKit") {
-		t.Fatalf("ready reported by %q, not WebKit", ua)
+	if !strings.Contains(ua, "AppleWebKit") || !strings.Contains(ua, route) {
+		t.Fatalf("ready reported by %q: want WebKit, on %s", ua, route)
 	}
 
 	shot := filepath.Join(artifacts(t), "desktop.png")

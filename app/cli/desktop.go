@@ -16,6 +16,7 @@ func runDesktop(ctx context.Context, args []string, env Env) (*out, error) {
 	var sf serveFlags
 	fs.StringVar(&sf.agentsListen, "agents-listen", "", "accept GPU agents on this broker `address`, e.g. :4222")
 	fs.StringVar(&sf.agentToken, "agent-token", "", "the token agents present (default $TESSERA_AGENT_TOKEN)")
+	route := fs.String("open", "", "open the window at this page, e.g. '#/projects/1/monitor'")
 	fs.Var(&sf.trainers, "trainer", "offer a trainer program on the local worker: `NAME=PATH` (repeatable)")
 	o := &out{env: env, json: c.json}
 	pos, err := parse(fs, args)
@@ -39,6 +40,7 @@ func runDesktop(ctx context.Context, args []string, env Env) (*out, error) {
 		return o, err
 	}
 	defer inst.Close()
+	inst.StartRoute = *route
 	token := ""
 	if sf.agentsListen != "" {
 		token = agentToken(sf.agentToken, env)

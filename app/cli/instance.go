@@ -36,6 +36,8 @@ type Instance struct {
 	Evaluate *evaluate.Service
 	Broker   *broker.Broker // nil for one-shot CLI commands
 	Logf     func(format string, args ...any)
+	// StartRoute is the page the desktop window opens at ("" = projects).
+	StartRoute string
 
 	emitters       fanout
 	watcher        *watch.Watcher

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { applyInitialRoute } from './desktop';
 
 describe('notifyFrontendReady', () => {
   it('is a no-op without Wails bindings', async () => {
@@ -63,5 +64,22 @@ describe('desktop file import', () => {
     expect(off).toHaveBeenCalledTimes(1);
     // No Wails: nothing to listen to.
     expect(onFilesDropped(() => {}, {} as Window)).toBeTypeOf('function');
+  });
+});
+
+describe('applyInitialRoute', () => {
+  it('opens the page the desktop app was started with', async () => {
+    const win = { go: { app: { App: { InitialRoute: async () => '#/projects/2/monitor' } } }, location: { hash: '' } };
+    await applyInitialRoute(win as unknown as Window, 5000);
+    expect(win.location.hash).toBe('#/projects/2/monitor');
+  });
+
+  it('leaves the page alone without a route, or in a browser', async () => {
+    const win = { go: { app: { App: { InitialRoute: async () => '' } } }, location: { hash: '#/projects' } };
+    await applyInitialRoute(win as unknown as Window, 5000);
+    expect(win.location.hash).toBe('#/projects');
+    const browser = { location: { hash: '#/x' } };
+    await applyInitialRoute(browser as unknown as Window, 0);
+    expect(browser.location.hash).toBe('#/x');
   });
 });

@@ -8,6 +8,8 @@ export interface WailsRuntime {
 
 export interface WailsApp {
   FrontendReady?(userAgent: string): Promise<void>;
+  /** The page the window was asked to open at (`tessera --open '#/…'`), or "". */
+  InitialRoute?(): Promise<string>;
   /** Opens the native file dialog: absolute paths, empty when cancelled. */
   ChooseImages?(): Promise<string[]>;
 }
@@ -51,7 +53,7 @@ export async function notifyFrontendReady(win: Window = window, waitMs = 0): Pro
   if (!ready || readySent) return;
   readySent = true;
   try {
-    await ready(win.navigator.userAgent);
+    await ready(`${win.navigator.userAgent} ${win.location?.hash ?? ''}`.trim());
   } catch (e) {
     console.error('FrontendReady failed', e);
   }
@@ -92,4 +94,24 @@ export function onFilesDropped(cb: (paths: string[]) => void, win: Window = wind
     if (typeof off === 'function') off();
     else rt.EventsOff?.(filesDroppedEvent);
   };
+}
+
+/**
+ * In the desktop window, goes to the page the app was started with
+ * (`tessera --open '#/projects/1/monitor'`), waiting up to waitMs for Wails'
+ * bindings. A no-op in a browser or when no page was asked for.
+ */
+export async function applyInitialRoute(win: Window = window, waitMs = 0): Promise<void> {
+  let app = win.go?.app?.App;
+  for (let waited = 0; app === undefined && waited < waitMs; waited += 50) {
+    await new Promise((r) => setTimeout(r, 50));
+    app = win.go?.app?.App;
+  }
+  if (typeof app?.InitialRoute !== 'function') return;
+  try {
+    const route = await app.InitialRoute();
+    if (route.startsWith('#/')) win.location.hash = route;
+  } catch (e) {
+    console.error('InitialRoute failed', e);
+  }
 }
