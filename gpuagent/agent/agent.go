@@ -121,8 +121,12 @@ func (a *agent) run(ctx context.Context) error {
 	}
 	hbCtx, stopHB := context.WithCancel(ctx)
 	go a.hb.run(hbCtx, a.cfg.Heartbeat)
+	where := a.nc.ConnectedUrl()
+	if a.cfg.Conn != nil {
+		where = "the app's own broker (in-process)"
+	}
 	a.cfg.Logf("agent %s (pool %s, %d job(s) at once, trainers %v) ready on %s",
-		a.cfg.Name, a.cfg.Pool, a.cfg.Jobs, a.cfg.trainerNames(), a.nc.ConnectedUrl())
+		a.cfg.Name, a.cfg.Pool, a.cfg.Jobs, a.cfg.trainerNames(), where)
 
 	err = a.pull(ctx, own, pool)
 	a.jobs.Wait()
