@@ -130,7 +130,7 @@ func (h *Handler) putLabels(w http.ResponseWriter, r *http.Request) {
 		BaseRevision int64           `json:"base_revision"`
 		EditSeconds  float64         `json:"edit_seconds"`
 	}
-	if err := decode(w, r, &in); err != nil {
+	if err := decodeLimit(w, r, &in, maxLabelsBody); err != nil {
 		h.fail(w, r, err)
 		return
 	}

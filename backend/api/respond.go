@@ -52,16 +52,25 @@ func writeError(w http.ResponseWriter, r *http.Request, err error, logf func(str
 // decode reads a JSON body into v. It insists on application/json, which a
 // cross-site HTML form cannot send, and bounds the body's size.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	return decodeLimit(w, r, v, maxJSONBody)
+}
+
+// maxLabelsBody bounds a tile's label file sent by the editor: brush
+// strokes make many vertices.
+const maxLabelsBody = 16 << 20
+
+// decodeLimit is decode with its own size bound.
+func decodeLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "application/json" {
 		return backend.Errorf(backend.EINVALID, "send the request body as application/json")
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return backend.Errorf(backend.ETOOLARGE, "request body is larger than %d bytes", maxJSONBody)
+			return backend.Errorf(backend.ETOOLARGE, "request body is larger than %d bytes", limit)
 		}
 		return backend.Errorf(backend.EINVALID, "request body is not valid JSON: %v", err)
 	}
