@@ -150,19 +150,33 @@ func TestAppRestartMidJobLosesAndDoublesNoLine(t *testing.T) {
 	if j.Status != jobproto.StatusCompleted || j.Attempt != 1 {
 		t.Fatalf("job %+v", j)
 	}
-	lines, err := inst.DB.JobLogs(context.Background(), j.ID, 0, 0, 1<<20)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Events taken but not acknowledged when the app stopped come back
+	// after the ack wait: wait for every trainer line, then check that each
+	// is there exactly once.
+	var lines []backend.JobLogLine
 	seen := map[int]int{}
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		var err error
+		if lines, err = inst.DB.JobLogs(context.Background(), j.ID, 0, 0, 1<<20); err != nil {
+			t.Fatal(err)
+		}
+		seen = map[int]int{}
+		for _, l := range lines {
+			var n int
+			var ts int64
+			if _, err := fmt.Sscanf(l.Text, "line %d %d", &n, &ts); err == nil {
+				seen[n]++
+			}
+		}
+		if len(seen) >= 800 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	for i, l := range lines {
 		if l.Seq != int64(i+1) || l.Attempt != 1 {
 			t.Fatalf("line %d has attempt %d seq %d: lost or doubled", i, l.Attempt, l.Seq)
-		}
-		var n int
-		var ts int64
-		if _, err := fmt.Sscanf(l.Text, "line %d %d", &n, &ts); err == nil {
-			seen[n]++
 		}
 	}
 	paced := len(seen)
@@ -171,6 +185,7 @@ func TestAppRestartMidJobLosesAndDoublesNoLine(t *testing.T) {
 			t.Fatalf("trainer line %d stored %d times", n, seen[n])
 		}
 	}
+	time.Sleep(300 * time.Millisecond) // the last write of train.log
 	log, _ := os.ReadFile(inst.Training.LogPath(j))
 	if got := strings.Count(string(log), "\n"); got != len(lines) {
 		t.Fatalf("train.log has %d lines, the database %d", got, len(lines))

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tessera-lab/tessera/backend"
@@ -22,12 +23,9 @@ import (
 // acknowledged is delivered again after a restart, so nothing is lost.
 const IngestConsumer = "app-ingest"
 
-// Batching of the ingest: up to maxBatch events, or what arrived within
-// batchWindow of the first, are stored in one transaction.
-const (
-	maxBatch    = 2000
-	batchWindow = 5 * time.Millisecond
-)
+// Batching of the ingest: the first event waiting and up to maxBatch-1
+// more that are already there are stored in one transaction.
+const maxBatch = 2000
 
 // Ingest stores every event of EVENTS exactly once, appends new log lines
 // to each job's train.log and pushes everything to the UIs, until ctx ends.
@@ -37,54 +35,34 @@ func (s *Service) Ingest(ctx context.Context) error {
 		return err
 	}
 	cons, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-		Durable: IngestConsumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: 30 * time.Second,
+		Durable: IngestConsumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: 10 * time.Second,
 		MaxAckPending: 20000, DeliverPolicy: jetstream.DeliverAllPolicy,
 	})
 	if err != nil {
 		return err
 	}
 	s.healLogs(ctx)
-	msgs := make(chan jetstream.Msg, 4*maxBatch)
-	cc, err := cons.Consume(func(m jetstream.Msg) { msgs <- m }, jetstream.PullMaxMessages(maxBatch))
-	if err != nil {
-		return err
-	}
-	// On the way out, hand back what was taken but not stored, so the next
-	// start gets it at once instead of after the ack wait.
-	defer func() {
-		cc.Stop()
-		for {
-			select {
-			case m := <-msgs:
-				_ = m.Nak()
-			default:
-				return
-			}
-		}
-	}()
-	for {
-		var batch []jetstream.Msg
-		select {
-		case <-ctx.Done():
-			return nil
-		case m := <-msgs:
-			batch = append(batch, m)
-		}
-		deadline := time.NewTimer(batchWindow)
-	collect:
-		for len(batch) < maxBatch {
-			select {
-			case m := <-msgs:
-				batch = append(batch, m)
-			case <-deadline.C:
-				break collect
-			default:
-				if len(msgs) == 0 {
-					break collect
+	// Explicit pulls rather than a prefetching Consume: every message this
+	// process takes is stored or handed back (Nak) before it stops, so a
+	// restart gets it at once instead of after the ack wait.
+	for ctx.Err() == nil {
+		first, err := cons.Next(jetstream.FetchMaxWait(500 * time.Millisecond))
+		if err != nil {
+			if !errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
+				s.Logf("training: pull events: %v", err)
+				select {
+				case <-ctx.Done():
+				case <-time.After(time.Second):
 				}
 			}
+			continue
 		}
-		deadline.Stop()
+		batch := []jetstream.Msg{first}
+		if more, err := cons.FetchNoWait(maxBatch - 1); err == nil {
+			for m := range more.Messages() {
+				batch = append(batch, m)
+			}
+		}
 		if err := s.apply(ctx, batch); err != nil {
 			if ctx.Err() != nil {
 				for _, m := range batch {
@@ -98,6 +76,7 @@ func (s *Service) Ingest(ctx context.Context) error {
 			}
 		}
 	}
+	return nil
 }
 
 // apply stores one batch, then acknowledges it.
@@ -171,7 +150,13 @@ func (s *Service) publish(ctx context.Context, a *store.AppliedEvents) {
 		if err != nil {
 			continue
 		}
-		if err := s.appendLog(j, lines); err != nil {
+		write := func() error { return s.appendLog(j, lines) }
+		if jobproto.Terminal(j.Status) {
+			// Late lines of an ended job (held back by a restart): keep
+			// the file in order by writing it whole again.
+			write = func() error { return s.writeLog(ctx, j) }
+		}
+		if err := write(); err != nil {
 			s.Logf("training: train.log of %s: %v", id, err)
 		}
 		s.emit(backend.EventJobLog, j.ProjectID, map[string]any{"job_id": id, "lines": lines})
