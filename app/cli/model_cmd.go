@@ -7,8 +7,6 @@ import (
 	"os"
 
 	"github.com/tessera-lab/tessera/backend"
-	"github.com/tessera-lab/tessera/backend/dataset"
-	"github.com/tessera-lab/tessera/backend/training"
 )
 
 // runModel shares models between Tesseras:
@@ -36,8 +34,7 @@ func runModel(ctx context.Context, args []string, env Env) (*out, error) {
 		return o, err
 	}
 	defer inst.Close()
-	// Models need no broker: a service over the database and the folders.
-	svc := training.New(inst.DB, nil, nil, &dataset.Builder{Store: inst.DB, Labels: inst.Labels, Layout: inst.Layout}, inst.Layout, nil)
+	svc := offlineTraining(inst) // models need no broker
 	if sub == "export" {
 		if *outPath == "" {
 			return o, backend.Errorf(backend.EINVALID, "say where to write the model: --out FILE")

@@ -81,20 +81,15 @@ func runPredict(ctx context.Context, args []string, env Env) (*out, error) {
 }
 
 func pickImages(ctx context.Context, inst *Instance, pid int64, which string) ([]*backend.Image, error) {
+	ms, err := inst.DB.AllImages(ctx, pid)
+	if err != nil {
+		return nil, err
+	}
+	id, _ := strconv.ParseInt(which, 10, 64)
 	var out []*backend.Image
-	for off := 0; ; off += 500 {
-		ms, _, err := inst.DB.FindImages(ctx, pid, off, 500)
-		if err != nil {
-			return nil, err
-		}
-		if len(ms) == 0 {
-			break
-		}
-		for _, m := range ms {
-			id, _ := strconv.ParseInt(which, 10, 64)
-			if which == "" && m.State == backend.ImageReady || which != "" && (m.ID == id || m.File == which || m.Name == which) {
-				out = append(out, m)
-			}
+	for _, m := range ms {
+		if which == "" && m.State == backend.ImageReady || which != "" && (m.ID == id || m.File == which || m.Name == which) {
+			out = append(out, m)
 		}
 	}
 	if len(out) == 0 {

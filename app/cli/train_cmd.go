@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tessera-lab/tessera/backend"
+	"github.com/tessera-lab/tessera/backend/dataset"
 	"github.com/tessera-lab/tessera/backend/jobproto"
 	"github.com/tessera-lab/tessera/backend/training"
 )
@@ -144,7 +145,7 @@ func followJob(ctx context.Context, inst *Instance, id string, print bool, w io.
 		}
 		for _, l := range lines {
 			if print {
-				fmt.Fprint(w, formatLogLine(l))
+				fmt.Fprint(w, training.FormatLine(l))
 			}
 			attempt, seq = l.Attempt, l.Seq
 		}
@@ -167,13 +168,6 @@ func followJob(ctx context.Context, inst *Instance, id string, print bool, w io.
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-func formatLogLine(l backend.JobLogLine) string {
-	if l.Stream == jobproto.StreamAgent {
-		return "[agent] " + l.Text + "\n"
-	}
-	return l.Text + "\n"
 }
 
 func runJobs(ctx context.Context, args []string, env Env) (*out, error) {
@@ -256,7 +250,7 @@ func runJobs(ctx context.Context, args []string, env Env) (*out, error) {
 		}
 		return o, o.print(map[string]any{"lines": lines}, func(w io.Writer) {
 			for _, l := range lines {
-				fmt.Fprint(w, formatLogLine(l))
+				fmt.Fprint(w, training.FormatLine(l))
 			}
 		})
 	case "cancel":
@@ -272,18 +266,15 @@ func runJobs(ctx context.Context, args []string, env Env) (*out, error) {
 	}
 }
 
-// jobDetail reads a job without the broker: rows only.
+// jobDetail reads a job: database rows and files, no broker.
 func jobDetail(ctx context.Context, inst *Instance, id string) (*training.JobDetail, error) {
-	j, err := inst.DB.FindJob(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	d := &training.JobDetail{Job: j, Evaluation: json.RawMessage("null")}
-	if d.Transitions, err = inst.DB.JobTransitions(ctx, id); err != nil {
-		return nil, err
-	}
-	d.Metrics, err = inst.DB.JobMetrics(ctx, id)
-	return d, err
+	return offlineTraining(inst).Detail(ctx, id)
+}
+
+// offlineTraining is the training service without a broker: enough for
+// reading jobs and for model files.
+func offlineTraining(inst *Instance) *training.Service {
+	return training.New(inst.DB, nil, nil, &dataset.Builder{Store: inst.DB, Labels: inst.Labels, Layout: inst.Layout}, inst.Layout, nil)
 }
 
 func runWorkers(ctx context.Context, args []string, env Env) (*out, error) {

@@ -208,39 +208,21 @@ func (s *Service) units(ctx context.Context, projectID int64, per string) ([]uni
 
 // eachImage calls fn for every tiled image of a project with all its tiles.
 func (s *Service) eachImage(ctx context.Context, projectID int64, fn func(*backend.Image, []*backend.Tile) error) error {
-	for off := 0; ; off += 200 {
-		ms, _, err := s.Store.FindImages(ctx, projectID, off, 200)
+	ms, err := s.Store.AllImages(ctx, projectID)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		tiles, err := s.Store.AllTiles(ctx, m.ID)
 		if err != nil {
 			return err
 		}
-		if len(ms) == 0 {
-			return nil
+		if len(tiles) == 0 {
+			continue
 		}
-		for _, m := range ms {
-			tiles, err := s.allTiles(ctx, m.ID)
-			if err != nil {
-				return err
-			}
-			if len(tiles) == 0 {
-				continue
-			}
-			if err := fn(m, tiles); err != nil {
-				return err
-			}
+		if err := fn(m, tiles); err != nil {
+			return err
 		}
 	}
-}
-
-func (s *Service) allTiles(ctx context.Context, imageID int64) ([]*backend.Tile, error) {
-	var all []*backend.Tile
-	for off := 0; ; off += 5000 {
-		ts, _, err := s.Store.FindTiles(ctx, imageID, off, 5000)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, ts...)
-		if len(ts) < 5000 {
-			return all, nil
-		}
-	}
+	return nil
 }

@@ -112,7 +112,7 @@ func (s *Service) importFile(ctx context.Context, projectID int64, user, path st
 	if err != nil {
 		return nil, err
 	}
-	tiles, err := s.allTiles(ctx, m.ID)
+	tiles, err := s.Store.AllTiles(ctx, m.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -175,18 +175,14 @@ func (s *Service) addToTile(ctx context.Context, projectID int64, user string, t
 }
 
 func (s *Service) imageByStem(ctx context.Context, projectID int64, stem string) (*backend.Image, error) {
-	for off := 0; ; off += 200 {
-		ms, _, err := s.Store.FindImages(ctx, projectID, off, 200)
-		if err != nil {
-			return nil, err
-		}
-		if len(ms) == 0 {
-			return nil, backend.Errorf(backend.ENOTFOUND, "no image or tile of this project is named %s", stem)
-		}
-		for _, m := range ms {
-			if strings.TrimSuffix(m.File, filepath.Ext(m.File)) == stem || strings.TrimSuffix(m.Name, filepath.Ext(m.Name)) == stem {
-				return m, nil
-			}
+	ms, err := s.Store.AllImages(ctx, projectID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		if strings.TrimSuffix(m.File, filepath.Ext(m.File)) == stem || strings.TrimSuffix(m.Name, filepath.Ext(m.Name)) == stem {
+			return m, nil
 		}
 	}
+	return nil, backend.Errorf(backend.ENOTFOUND, "no image or tile of this project is named %s", stem)
 }

@@ -26,8 +26,8 @@ type Store interface {
 	AnnotationTime(ctx context.Context, projectID int64) ([]backend.UserEffort, error)
 	ImageTileCounts(ctx context.Context, projectID int64) ([]backend.ImageProgress, error)
 	FindImageByID(ctx context.Context, id int64) (*backend.Image, error)
-	FindImages(ctx context.Context, projectID int64, offset, limit int) ([]*backend.Image, int, error)
-	FindTiles(ctx context.Context, imageID int64, offset, limit int) ([]*backend.Tile, int, error)
+	AllTiles(ctx context.Context, imageID int64) ([]*backend.Tile, error)
+	AllImages(ctx context.Context, projectID int64) ([]*backend.Image, error)
 	FindTileByID(ctx context.Context, id int64) (*backend.Tile, error)
 	FindTileByName(ctx context.Context, projectID int64, name string) (*backend.Tile, error)
 	FindTileAt(ctx context.Context, imageID int64, row, col int) (*backend.Tile, error)
@@ -88,7 +88,7 @@ func (s *Service) SetSchema(ctx context.Context, projectID int64, sch labels.Sch
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(dir, "schema.json"), pretty.Bytes()); err != nil {
+	if err := labels.WriteAtomic(filepath.Join(dir, "schema.json"), pretty.Bytes()); err != nil {
 		return err
 	}
 	s.emit(backend.EventProjectUpdated, projectID, map[string]string{"changed": "schema"})

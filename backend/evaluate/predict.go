@@ -28,7 +28,7 @@ type Predictor func(modelDir string, img image.Image) (*image.Gray, error)
 type Store interface {
 	FindJob(ctx context.Context, id string) (*backend.Job, error)
 	FindImageByID(ctx context.Context, id int64) (*backend.Image, error)
-	FindTiles(ctx context.Context, imageID int64, offset, limit int) ([]*backend.Tile, int, error)
+	AllTiles(ctx context.Context, imageID int64) ([]*backend.Tile, error)
 }
 
 // Service predicts.
@@ -97,28 +97,23 @@ func (s *Service) PredictImage(ctx context.Context, jobID string, imageID int64)
 	}
 	start := time.Now()
 	full := image.NewGray(image.Rect(0, 0, m.Width, m.Height))
-	for off := 0; ; off += 1000 {
-		tiles, _, err := s.Store.FindTiles(ctx, m.ID, off, 1000)
+	tiles, err := s.Store.AllTiles(ctx, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tiles {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		img, _, err := tiling.Decode(filepath.Join(s.Layout.TilesDir(m.ProjectID), t.Name), tiling.DefaultLimits())
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("tile %s: %w", t.Name, err)
 		}
-		if len(tiles) == 0 {
-			break
+		pred, err := s.Predict(modelDir, img)
+		if err != nil {
+			return nil, fmt.Errorf("predict tile %s: %w", t.Name, err)
 		}
-		for _, t := range tiles {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			img, _, err := tiling.Decode(filepath.Join(s.Layout.TilesDir(m.ProjectID), t.Name), tiling.DefaultLimits())
-			if err != nil {
-				return nil, fmt.Errorf("tile %s: %w", t.Name, err)
-			}
-			pred, err := s.Predict(modelDir, img)
-			if err != nil {
-				return nil, fmt.Errorf("predict tile %s: %w", t.Name, err)
-			}
-			draw.Draw(full, image.Rect(t.X, t.Y, t.X+t.Width, t.Y+t.Height), pred, pred.Bounds().Min, draw.Src)
-		}
+		draw.Draw(full, image.Rect(t.X, t.Y, t.X+t.Width, t.Y+t.Height), pred, pred.Bounds().Min, draw.Src)
 	}
 	p := &Prediction{JobID: j.ID, ImageID: m.ID, Width: m.Width, Height: m.Height, Classes: md.Classes,
 		Pixels: map[string]int{}, CreatedAt: time.Now().UTC()}

@@ -13,16 +13,9 @@ func (s *Service) DeleteImage(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	var tiles []*backend.Tile
-	for off := 0; ; off += 1000 {
-		page, _, err := s.Store.FindTiles(ctx, id, off, 1000)
-		if err != nil {
-			return err
-		}
-		if len(page) == 0 {
-			break
-		}
-		tiles = append(tiles, page...)
+	tiles, err := s.Store.AllTiles(ctx, id)
+	if err != nil {
+		return err
 	}
 	if err := s.Store.DeleteImage(ctx, id); err != nil {
 		return err

@@ -26,6 +26,8 @@ type Store interface {
 	FinishTiling(ctx context.Context, m *backend.Image, tiles []backend.Tile) error
 	DeleteImage(ctx context.Context, id int64) error
 	FindTiles(ctx context.Context, imageID int64, offset, limit int) ([]*backend.Tile, int, error)
+	AllTiles(ctx context.Context, imageID int64) ([]*backend.Tile, error)
+	AllImages(ctx context.Context, projectID int64) ([]*backend.Image, error)
 	FindTileByID(ctx context.Context, id int64) (*backend.Tile, error)
 }
 

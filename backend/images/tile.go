@@ -85,7 +85,7 @@ func (s *Service) tile(ctx context.Context, p *backend.Project, m *backend.Image
 	// lower levels take a while on a large image too.
 	report := s.throttle(m, progress)
 	nTiles := len(tiling.TileGrid(m.Width, m.Height, m.TileSize, m.Overlap))
-	nPyr := pyramidTiles(m.Width, m.Height)
+	nPyr := tiling.NewPyramid(m.Width, m.Height, PyramidTileSize).Tiles()
 	total := nTiles + nPyr
 	tiles, err := tiling.WriteTiles(ctx, img, tiling.TileOptions{Size: m.TileSize, Overlap: m.Overlap, Channels: info.Channels,
 		Dir: s.Layout.TilesDir(m.ProjectID), Prefix: m.TilePrefix}, func(done, _ int) { report(done, total) })
@@ -131,18 +131,4 @@ func (s *Service) throttle(m *backend.Image, progress func(done, total int)) fun
 			s.emit(backend.EventImageProgress, m.ProjectID, backend.TilingProgress{ImageID: m.ID, Done: done, Total: total})
 		}
 	}
-}
-
-// pyramidTiles counts the tiles of every level of the viewer's pyramid.
-func pyramidTiles(w, h int) int {
-	p := tiling.Pyramid{Width: w, Height: h, TileSize: PyramidTileSize, Levels: 1}
-	for m := max(w, h); (m+1<<(p.Levels-1)-1)>>(p.Levels-1) > 1; {
-		p.Levels++
-	}
-	n := 0
-	for l := 0; l < p.Levels; l++ {
-		c, r := p.LevelTiles(l)
-		n += c * r
-	}
-	return n
 }

@@ -150,15 +150,13 @@ func (s *Service) Rescan(ctx context.Context, pid int64) {
 			s.FileAppeared(ctx, filepath.Join(dir, e.Name()))
 		}
 	}
-	for off := 0; ; off += 500 {
-		ms, _, err := s.Store.FindImages(ctx, pid, off, 500)
-		if err != nil || len(ms) == 0 {
-			return
-		}
-		for _, m := range ms {
-			if !present[m.File] && m.State != backend.ImageMissing {
-				s.FileRemoved(ctx, filepath.Join(dir, m.File))
-			}
+	ms, err := s.Store.AllImages(ctx, pid)
+	if err != nil {
+		return
+	}
+	for _, m := range ms {
+		if !present[m.File] && m.State != backend.ImageMissing {
+			s.FileRemoved(ctx, filepath.Join(dir, m.File))
 		}
 	}
 }

@@ -25,10 +25,12 @@ func WriteFile(path string, f *File) (err error) {
 		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
 	buf.WriteByte('\n')
-	return writeAtomic(path, buf.Bytes())
+	return WriteAtomic(path, buf.Bytes())
 }
 
-func writeAtomic(path string, data []byte) (err error) {
+// WriteAtomic writes data to path through a synced temp file in the same
+// folder and a rename: a crash never leaves half a file.
+func WriteAtomic(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math"
 
 	"github.com/tessera-lab/tessera/backend"
 )
@@ -214,4 +215,16 @@ func (d *DB) ReplaceImageSource(ctx context.Context, m *backend.Image) error {
 		state = ?, error = '', updated_at = ? WHERE id = ?`,
 		m.SHA256, m.Bytes, m.Format, m.Width, m.Height, m.BitDepth, m.Channels, backend.ImageQueued, d.Now(), m.ID)
 	return conflict(err, "another image of the project has the same content as %s", m.File)
+}
+
+// AllTiles returns every tile of an image in row-major order.
+func (d *DB) AllTiles(ctx context.Context, imageID int64) ([]*backend.Tile, error) {
+	ts, _, err := d.FindTiles(ctx, imageID, 0, math.MaxInt32)
+	return ts, err
+}
+
+// AllImages returns every image of a project, newest first.
+func (d *DB) AllImages(ctx context.Context, projectID int64) ([]*backend.Image, error) {
+	ms, _, err := d.FindImages(ctx, projectID, 0, math.MaxInt32)
+	return ms, err
 }

@@ -62,6 +62,22 @@ func (p Pyramid) DZI() string {
 `, p.Format, p.TileSize, p.Width, p.Height)
 }
 
+// NewPyramid describes the pyramid of a w × h image: levels from 1 × 1 px
+// up to full size, in tiles of tileSize px.
+func NewPyramid(w, h, tileSize int) Pyramid {
+	return Pyramid{Width: w, Height: h, TileSize: tileSize, Format: "jpg", Levels: bits.Len(uint(max(w, h)-1)) + 1}
+}
+
+// Tiles counts the tiles of every level.
+func (p Pyramid) Tiles() int {
+	total := 0
+	for l := range p.Levels {
+		c, r := p.LevelTiles(l)
+		total += c * r
+	}
+	return total
+}
+
 func ceilShift(n, s int) int { return (n + 1<<s - 1) >> s }
 
 // WritePyramid writes a Deep Zoom pyramid of img into dir: one folder per
@@ -81,13 +97,8 @@ func WritePyramid(ctx context.Context, img image.Image, s *Stretch, dir string, 
 		return Pyramid{}, backend.Errorf(backend.EINVALID, "cannot make a pyramid of %d px tiles from a %d × %d image (tiles are 1 to %d px)",
 			tileSize, b.Dx(), b.Dy(), MaxPyramidTileSize)
 	}
-	p := Pyramid{Width: b.Dx(), Height: b.Dy(), TileSize: tileSize, Format: "jpg",
-		Levels: bits.Len(uint(max(b.Dx(), b.Dy())-1)) + 1}
-	total := 0
-	for l := range p.Levels {
-		c, r := p.LevelTiles(l)
-		total += c * r
-	}
+	p := NewPyramid(b.Dx(), b.Dy(), tileSize)
+	total := p.Tiles()
 	t := lutsFor(img, s)
 	workers := runtime.NumCPU()
 	done := 0

@@ -166,7 +166,8 @@ func (s *Service) publish(ctx context.Context, a *store.AppliedEvents) {
 // LogPath is a job's train.log.
 func (s *Service) LogPath(j *backend.Job) string { return filepath.Join(s.JobDir(j), "train.log") }
 
-func formatLine(l backend.JobLogLine) string {
+// FormatLine is a log line as train.log and `tessera jobs logs` print it.
+func FormatLine(l backend.JobLogLine) string {
 	if l.Stream == jobproto.StreamAgent {
 		return "[agent] " + l.Text + "\n"
 	}
@@ -183,7 +184,7 @@ func (s *Service) appendLog(j *backend.Job, lines []backend.JobLogLine) error {
 	}
 	var b strings.Builder
 	for _, l := range lines {
-		b.WriteString(formatLine(l))
+		b.WriteString(FormatLine(l))
 	}
 	if _, err := f.WriteString(b.String()); err != nil {
 		f.Close()
@@ -219,7 +220,7 @@ func (s *Service) writeLog(ctx context.Context, j *backend.Job) error {
 			if l.Attempt != attempt && l.Seq == 1 && l.Attempt > 1 {
 				fmt.Fprintf(&b, "[tessera] attempt %d\n", l.Attempt)
 			}
-			b.WriteString(formatLine(l))
+			b.WriteString(FormatLine(l))
 			attempt, seq = l.Attempt, l.Seq
 		}
 		if _, err := f.WriteString(b.String()); err != nil {
