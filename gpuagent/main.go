@@ -10,6 +10,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/tessera-lab/tessera/gpuagent/agent"
 	"github.com/tessera-lab/tessera/gpuagent/trainers"
 	"github.com/tessera-lab/tessera/gpuagent/trainers/cpu"
+	"github.com/tessera-lab/tessera/gpuagent/trainers/pytorch"
 )
 
 func main() {
@@ -61,6 +63,24 @@ func run(ctx context.Context, args []string) error {
 		return nil
 	})
 	noCPU := fs.Bool("no-cpu-trainer", false, "do not offer the built-in CPU trainer")
+	noGPU := fs.Bool("no-gpu-trainer", false, "do not offer the PyTorch GPU trainer (skips the check for it)")
+	python := fs.String("python", pytorch.DefaultPython, "the `interpreter` that runs the GPU trainer (needs torch, transformers and a CUDA GPU)")
+	pretrained := map[string]string{}
+	fs.Func("pretrained", "start jobs of an architecture from a local weights file, `ARCH=FILE` (repeatable), e.g. upernet-convnext-base=convnext-base.safetensors", func(v string) error {
+		arch, file, ok := strings.Cut(v, "=")
+		if !ok || !pytorch.ValidArchitecture(arch) {
+			return fmt.Errorf("want ARCH=FILE, ARCH one of %s", strings.Join(pytorch.ArchitectureNames(), ", "))
+		}
+		abs, err := filepath.Abs(file)
+		if err != nil {
+			return err
+		}
+		if st, err := os.Stat(abs); err != nil || !st.Mode().IsRegular() {
+			return fmt.Errorf("%s is not a readable file", file)
+		}
+		pretrained[arch] = abs
+		return nil
+	})
 	listen := fs.String("listen", "", "also host a broker on this `address`, e.g. :4222")
 	data := fs.String("data", "gpuagent-data", "broker store `dir` when hosting with --listen")
 	if err := fs.Parse(args); err != nil {
@@ -91,6 +111,12 @@ func run(ctx context.Context, args []string) error {
 	if !*noCPU {
 		if exe, err := os.Executable(); err == nil {
 			cfg.Trainers = append([]agent.Trainer{trainers.CPU(exe, "trainer", trainers.CPUName)}, cfg.Trainers...)
+		}
+	}
+	if !*noGPU {
+		logger.Printf("checking whether %s can run the GPU trainer…", *python)
+		if t, ok := pytorch.Offer(ctx, *python, pretrained, logger.Printf); ok {
+			cfg.Trainers = append([]agent.Trainer{t}, cfg.Trainers...)
 		}
 	}
 	if len(cfg.Trainers) == 0 {

@@ -66,6 +66,7 @@ func Run(ctx context.Context, cfg Config) error {
 		defer nc.Close()
 	}
 	a := &agent{cfg: cfg, nc: nc, lost: make(chan struct{})}
+	cfg.cleanResume(time.Now())
 	if err := a.setup(ctx); err != nil {
 		return err
 	}

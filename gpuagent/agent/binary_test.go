@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -20,8 +21,15 @@ import (
 	"github.com/tessera-lab/tessera/backend/jobproto"
 )
 
-// agentBinary builds the gpuagent command once.
-func agentBinary(t *testing.T) string { return buildOnce(t, "..", "gpuagent") }
+// agentBinary builds the gpuagent command once, or is the one named by
+// TESSERA_GPUAGENT_BIN (a machine without Go, such as the GPU box that
+// bench/gpu/run.sh checks on).
+func agentBinary(t *testing.T) string {
+	if bin := os.Getenv("TESSERA_GPUAGENT_BIN"); bin != "" {
+		return bin
+	}
+	return buildOnce(t, "..", "gpuagent")
+}
 
 // process is a started gpuagent binary; its stdout is collected.
 type process struct {

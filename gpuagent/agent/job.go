@@ -106,6 +106,14 @@ func (a *agent) handle(runCtx context.Context, msg jetstream.Msg) {
 			a.cfg.Logf("job %s: remove %s: %v", m.JobID, j.dir, err)
 		}
 	}
+	// A job that ends for good needs its checkpoints no more; one that
+	// goes back to the queue, or whose agent lost the broker, keeps them
+	// for its next attempt here.
+	if !out.requeue && !out.silent {
+		if err := a.cfg.removeResume(m.JobID); err != nil {
+			a.cfg.Logf("job %s: remove checkpoints: %v", m.JobID, err)
+		}
+	}
 	j.finish(out)
 }
 
@@ -149,6 +157,14 @@ func (j *job) prepare(cfg map[string]any) error {
 	}
 	if err := os.MkdirAll(j.dir, 0o755); err != nil {
 		return fmt.Errorf("job folder: %w", err)
+	}
+	resume := j.a.cfg.resumeDir(j.m.JobID)
+	err := os.MkdirAll(resume, 0o700)
+	if errors.Is(err, os.ErrNotExist) { // another job's end removed the empty parent meanwhile
+		err = os.MkdirAll(resume, 0o700)
+	}
+	if err != nil {
+		return fmt.Errorf("checkpoint folder: %w", err)
 	}
 	obj, err := j.a.sets.Get(j.ctx, j.m.TrainingSet)
 	if err != nil {

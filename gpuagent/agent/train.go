@@ -31,6 +31,7 @@ func (j *job) train(tr Trainer, cfg map[string]any) outcome {
 		"TESSERA_JOB_ID="+j.m.JobID,
 		"TESSERA_ATTEMPT="+strconv.Itoa(j.attempt),
 		"TESSERA_JOB_DIR="+j.dir,
+		"TESSERA_RESUME_DIR="+j.a.cfg.resumeDir(j.m.JobID),
 		"PYTHONUNBUFFERED=1", // live logs from Python trainers
 	)
 	ownGroup(cmd)
