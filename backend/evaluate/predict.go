@@ -37,7 +37,10 @@ type Service struct {
 	Layout  backend.Layout
 	Builder *dataset.Builder
 	Predict Predictor
-	Emitter backend.Emitter
+	// ModelFormat, when set, is the models/model.json format Predict runs;
+	// a job whose model has another (a GPU trainer's) is refused with why.
+	ModelFormat string
+	Emitter     backend.Emitter
 	// OverlaySide bounds the overlay's longer side; the class map keeps
 	// the image's full size.
 	OverlaySide int
@@ -88,8 +91,12 @@ func (s *Service) PredictImage(ctx context.Context, jobID string, imageID int64)
 	}
 	jobDir := s.Builder.JobDir(j.ProjectID, j.PipelineID, j.ID)
 	modelDir := filepath.Join(jobDir, "models")
-	if _, err := os.Stat(filepath.Join(modelDir, "model.json")); err != nil {
+	mj, err := os.ReadFile(filepath.Join(modelDir, "model.json"))
+	if err != nil {
 		return nil, backend.Errorf(backend.EINVALID, "job %s has no model this app can run (models/model.json)", j.ID)
+	}
+	if err := s.checkFormat(j.ID, mj); err != nil {
+		return nil, err
 	}
 	var md dataset.Metadata
 	if b, err := os.ReadFile(filepath.Join(jobDir, "metadata.json")); err == nil {
@@ -210,4 +217,24 @@ func writePNG(path string, img image.Image) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// checkFormat refuses a model whose format Predict does not run.
+func (s *Service) checkFormat(jobID string, modelJSON []byte) error {
+	if s.ModelFormat == "" {
+		return nil
+	}
+	var info struct {
+		Format  string `json:"format"`
+		Trainer string `json:"trainer"`
+	}
+	if err := json.Unmarshal(modelJSON, &info); err != nil {
+		return backend.Errorf(backend.EINVALID, "job %s: models/model.json: %v", jobID, err)
+	}
+	if info.Format == s.ModelFormat {
+		return nil
+	}
+	return backend.Errorf(backend.EINVALID, "job %s's model (%s, by the %s) runs on a GPU agent, not in this app, which runs "+
+		"the built-in CPU trainer's models over whole images: the job's validation predictions and scores are on its "+
+		"results, and its models/model.onnx runs in ONNX Runtime", jobID, info.Format, info.Trainer)
 }

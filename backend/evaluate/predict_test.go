@@ -3,6 +3,7 @@ package evaluate_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"image"
 	"image/color"
 	"image/png"
@@ -122,5 +123,16 @@ func TestPredictStitchesTilesIntoTheWholeImage(t *testing.T) {
 	list, err := svc.Predictions(ctx, m.ID)
 	if err != nil || len(list) != 1 || list[0].JobID != "done" {
 		t.Fatalf("predictions %+v %v", list, err)
+	}
+
+	// A GPU trainer's model is refused with the reason and where to look.
+	svc.ModelFormat = "tessera-cpu-unet/1"
+	os.WriteFile(filepath.Join(doneDir, "models", "model.json"),
+		[]byte(`{"format":"tessera-upernet-convnext/1","trainer":"tessera pytorch trainer"}`), 0o644)
+	_, err = svc.PredictImage(ctx, "done", m.ID)
+	var be *backend.Error
+	if !errors.As(err, &be) || be.Code != backend.EINVALID || !strings.Contains(err.Error(), "tessera-upernet-convnext/1") ||
+		!strings.Contains(err.Error(), "model.onnx runs in ONNX Runtime") {
+		t.Fatalf("a GPU model: %v", err)
 	}
 }

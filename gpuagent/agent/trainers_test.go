@@ -165,3 +165,19 @@ func TestBinaryGPUTrainerResumesAndExports(t *testing.T) {
 	t.Logf("attempt 2's last lines:\n%s", strings.Join(w.lastLines(12), "\n"))
 	w.mu.Unlock()
 }
+
+// The built-in CPU trainer through the gpuagent binary: the agent is
+// killed after epoch 2's checkpoint, and the next agent's attempt goes on
+// from there.
+func TestBinaryCPUTrainerResumesAfterAgentKill(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cfg := map[string]any{"epochs": 3, "batch_size": 4, "input_size": "64", "width": 4, "seed": 2}
+	killAndResume(t, e, "c1", "cpu", cfg, synth.Options{Tiles: 12, Val: 3, Size: 64, Classes: 2, Seed: 4, Unlabelled: true},
+		"--no-gpu-trainer")
+	for _, name := range []string{"models/best.safetensors", "models/model.json", "metrics.json", "predictions/tile_011.png"} {
+		if b, err := e.artifact("jobs/c1/" + name); err != nil || len(b) == 0 {
+			t.Errorf("%s: %d bytes, %v", name, len(b), err)
+		}
+	}
+}

@@ -20,7 +20,7 @@ const (
 	exitStopped = 143 // SIGTERM or interrupt (128 + 15)
 )
 
-// Main runs the trainer as a program: `--job-dir DIR [--config FILE]`
+// Main runs the trainer as a program: `--job-dir DIR [--config FILE] [--resume-dir DIR]`
 // (FILE defaults to DIR/config.json; without it the defaults apply). It
 // returns the process exit code: 0 when the model, predictions and
 // metrics are written; 1 with the reason as the last line on stderr; 143
@@ -31,8 +31,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	jobDir := fs.String("job-dir", "", "the training job folder (config.json, metadata.json, images/, masks/)")
 	cfgPath := fs.String("config", "", "the job's config (default: JOB-DIR/config.json)")
+	resumeDir := fs.String("resume-dir", os.Getenv("TESSERA_RESUME_DIR"), "checkpoints go here, and one found here is continued (default: $TESSERA_RESUME_DIR)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tessera trainer cpu --job-dir DIR [--config FILE]")
+		fmt.Fprintln(stderr, "usage: tessera trainer cpu --job-dir DIR [--config FILE] [--resume-dir DIR]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -68,8 +69,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	err = Train(ctx, *jobDir, cfg, stdout)
+	err = Train(ctx, *jobDir, *resumeDir, cfg, stdout)
 	switch {
+	case ctx.Err() != nil && *resumeDir != "":
+		fmt.Fprintln(stderr, "cpu trainer: stopped by a signal; the checkpoint of the last finished epoch is kept for the next attempt")
+		return exitStopped
 	case ctx.Err() != nil:
 		fmt.Fprintln(stderr, "cpu trainer: stopped by a signal; models/ holds the last finished epoch")
 		return exitStopped

@@ -22,12 +22,28 @@ const depth = 3
 // prints the spec's metric block after every epoch and progress lines to
 // out. When ctx ends it stops within one layer and returns ctx's error;
 // models/ then holds the last finished epoch.
-func Train(ctx context.Context, jobDir string, cfg Config, out io.Writer) error {
-	r := &run{ctx: ctx, cfg: cfg, out: out, jobDir: jobDir, start: time.Now(), pool: newPool(ctx, 0)}
+//
+// With a resumeDir, a checkpoint goes there after every epoch, and a
+// checkpoint of the same job and config found there at the start is
+// continued: the epochs it holds are printed again and training goes on
+// with the next, to the same weights as a run that was never interrupted.
+func Train(ctx context.Context, jobDir, resumeDir string, cfg Config, out io.Writer) error {
+	r := &run{ctx: ctx, cfg: cfg, out: out, jobDir: jobDir, resumeDir: resumeDir, start: time.Now(), pool: newPool(ctx, 0)}
 	if err := r.setup(); err != nil {
 		return err
 	}
-	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
+	done := 0
+	if resumeDir != "" {
+		if err := os.MkdirAll(resumeDir, 0o700); err != nil {
+			return fmt.Errorf("resume folder: %w", err)
+		}
+		r.fingerprint = fingerprint(jobDir, cfg)
+		var err error
+		if done, err = r.resume(); err != nil {
+			return err
+		}
+	}
+	for epoch := done + 1; epoch <= cfg.Epochs; epoch++ {
 		if err := r.epoch(epoch); err != nil {
 			return err
 		}
@@ -43,15 +59,20 @@ type run struct {
 	jobDir string
 	start  time.Time
 
+	resumeDir   string // checkpoints go here when set
+	fingerprint string // what the checkpoints belong to
+
 	pool    *pool
 	ds      *dataset
 	net     *unet
 	opt     *adam
 	sched   schedule
+	src     *rand.PCG // rng's state, saved in checkpoints
 	rng     *rand.Rand
 	info    *ModelInfo
 	history []EpochMetrics
 	bestIoU float64
+	best    []namedTensor // the best epoch's weights, for checkpoints
 }
 
 func (r *run) modelsDir() string { return filepath.Join(r.jobDir, "models") }
@@ -77,7 +98,8 @@ func (r *run) setup() error {
 	arch := Arch{Name: "unet", InChannels: ds.channels, Classes: len(ds.classes), Width: r.cfg.Width, Depth: depth}
 	r.net = newUNet(arch)
 	r.net.init(rand.New(rand.NewPCG(uint64(r.cfg.Seed), 1)))
-	r.rng = rand.New(rand.NewPCG(uint64(r.cfg.Seed), 2))
+	r.src = newSource(r.cfg.Seed)
+	r.rng = rand.New(r.src)
 	r.opt = newAdam(r.net.params)
 	steps := (len(ds.train) + r.cfg.BatchSize - 1) / r.cfg.BatchSize
 	r.sched = schedule{base: r.cfg.LearningRate, total: r.cfg.Epochs * steps}
@@ -159,10 +181,21 @@ func (r *run) epoch(epoch int) error {
 		}
 		best := m
 		r.info.Best = &best
+		r.best = r.best[:0]
+		for _, t := range weightsOf(net) {
+			r.best = append(r.best, namedTensor{Name: t.Name, Shape: t.Shape, Data: slices.Clone(t.Data)})
+		}
 		fmt.Fprintf(r.out, "Saved the best model so far (epoch %d, Val IoU %.4f)\n", epoch, r.bestIoU)
 	}
 	if err := writeModelInfo(r.modelsDir(), r.info); err != nil {
 		return err
+	}
+	if r.resumeDir != "" {
+		if err := r.saveCheckpoint(epoch); err != nil {
+			fmt.Fprintf(r.out, "Warning: checkpoint of epoch %d not saved: %v\n", epoch, err)
+		} else {
+			fmt.Fprintf(r.out, "Checkpoint of epoch %d saved\n", epoch)
+		}
 	}
 	fmt.Fprintf(r.out, "Epoch %d done at %.1fs\n", epoch, time.Since(r.start).Seconds())
 	return nil
