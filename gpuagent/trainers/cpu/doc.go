@@ -16,6 +16,11 @@
 //	predictions/<tile>.png    the best model's class map of each val tile, at its size
 //	metrics.json              Metrics: the best model's evaluation and every epoch's figures
 //
+// With --resume-dir (default $TESSERA_RESUME_DIR, which the agent sets)
+// it writes checkpoint.safetensors there after every epoch and continues a
+// checkpoint of the same job and config found there at its start, to the
+// same weights as an uninterrupted run (checkpoint.go).
+//
 // Exit status: 0 done; 1 bad input or failure (the reason is the last
 // stderr line); 2 bad command line; 143 stopped by SIGTERM or interrupt.
 //
