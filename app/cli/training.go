@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/tessera-lab/tessera/backend/dataset"
 	"github.com/tessera-lab/tessera/backend/jobproto"
@@ -18,6 +19,12 @@ import (
 // LocalWorker is the name and pool of the worker every app and server runs
 // in-process, so training works offline on a laptop.
 const LocalWorker = "local"
+
+// localAckWait is the local worker's ack wait. A job the closing app gave
+// back to the queue is, after the next start, taken again only once this
+// passed (the broker does not keep a give-back across its own restart), so
+// it is short: the worker is in-process and never slow to say it is alive.
+const localAckWait = 10 * time.Second
 
 // startTraining starts the training side: the ingest of agent events, the
 // worker list, and the in-process worker with the given trainers.
@@ -42,7 +49,7 @@ func (i *Instance) startTraining(ctx context.Context, trainers []agent.Trainer) 
 	work := filepath.Join(i.Layout.Root, "work")
 	i.goBackground(func() {
 		err := agent.Run(bctx, agent.Config{Conn: i.Broker.Conn(), Name: LocalWorker, Pool: LocalWorker, WorkDir: work,
-			Trainers: trainers, Logf: func(f string, a ...any) { i.Logf("local worker: "+f, a...) }})
+			Trainers: trainers, AckWait: localAckWait, Logf: func(f string, a ...any) { i.Logf("local worker: "+f, a...) }})
 		if err != nil && bctx.Err() == nil {
 			i.Logf("local worker stopped: %v", err)
 		}

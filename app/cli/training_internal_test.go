@@ -248,3 +248,75 @@ func TestCancelStopsARunningJob(t *testing.T) {
 		t.Fatalf("deleted job still there: %v", err)
 	}
 }
+
+// Closing the app mid-training stops its local worker's CPU trainer; the
+// job goes back to the queue and, when the app opens again, continues from
+// its last checkpoint instead of starting over.
+func TestReopenedAppResumesTheLocalJob(t *testing.T) {
+	data := t.TempDir()
+	prepare(t, data)
+	c := &common{data: data}
+	start := func() *Instance {
+		inst, err := open(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := inst.startBroker(context.Background(), "", ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := inst.startBackground(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		inst.startTraining(context.Background(), builtinTrainers())
+		return inst
+	}
+	inst := start()
+	const epochs = 6
+	req := training.JobRequest{ProjectID: 1, Worker: LocalWorker, Trainer: "cpu",
+		Config: map[string]any{"epochs": epochs, "input_size": "64", "width": 8, "batch_size": 1}}
+	if err := waitForWorker(context.Background(), inst, req); err != nil {
+		t.Fatal(err)
+	}
+	j, err := inst.Training.CreateJob(context.Background(), "test", req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged := func(inst *Instance, attempt int, text string) bool {
+		lines, err := inst.DB.JobLogs(context.Background(), j.ID, 0, 0, 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range lines {
+			if l.Attempt == attempt && strings.HasPrefix(l.Text, text) {
+				return true
+			}
+		}
+		return false
+	}
+	waitJob(t, inst, j.ID, func(*backend.Job) bool { return logged(inst, 1, "Checkpoint of epoch 2 saved") })
+	if err := inst.Close(); err != nil {
+		t.Fatal(err)
+	}
+	inst = start()
+	defer inst.Close()
+	done := waitJob(t, inst, j.ID, func(j *backend.Job) bool { return jobproto.Terminal(j.Status) })
+	if done.Status != jobproto.StatusCompleted || done.Attempt != 2 {
+		t.Fatalf("after reopening: %s, attempt %d", done.Status, done.Attempt)
+	}
+	if !logged(inst, 2, "Resuming from the checkpoint of epoch") || logged(inst, 2, "Epoch 1 done") {
+		t.Error("the second attempt started over instead of resuming")
+	}
+	ms, err := inst.DB.JobMetrics(context.Background(), j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	for _, m := range ms {
+		if m.Attempt == 2 {
+			seen[m.Epoch] = true
+		}
+	}
+	if len(seen) != epochs {
+		t.Errorf("attempt 2 reports %d of %d epochs", len(seen), epochs)
+	}
+}
