@@ -1,8 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { metricFixture } from './fixtures';
-import { heat, normaliseRows, readEvaluation } from './evaluation';
+import { describeTraining, heat, normaliseRows, readEvaluation } from './evaluation';
 
 describe('reading metrics.json', () => {
+  it("says how fast the GPU trainer's run was", () => {
+    const ev = readEvaluation({
+      mean_iou: 0.64,
+      training: { images: 1024, seconds: 18.96, images_per_second: 119.8, peak_gpu_memory_mb: 19581, device: 'NVIDIA H100 80GB HBM3', precision: 'bf16' },
+    });
+    expect(ev.training).not.toBeNull();
+    expect(describeTraining(ev.training!)).toBe('Trained at 119.8 images/s on NVIDIA H100 80GB HBM3 (bf16, peak GPU memory 19.1 GiB).');
+    expect(ev.extra).toEqual([]);
+    expect(readEvaluation({ mean_iou: 0.5 }).training).toBeNull();
+    expect(readEvaluation({ training: 'fast' }).training).toBeNull();
+  });
+
   it('reads the expected keys', () => {
     const ev = readEvaluation({
       per_class_iou: { background: 0.9, cell: 0.5 },

@@ -16,6 +16,43 @@ export interface Evaluation {
   classes: string[];
   /** Other numbers of the file, for a plain table. */
   extra: { key: string; value: number }[];
+  /** How the run went on its hardware (the GPU trainer's "training"), if said. */
+  training: TrainingRun | null;
+}
+
+export interface TrainingRun {
+  device: string | null;
+  imagesPerSecond: number | null;
+  seconds: number | null;
+  peakGpuMemoryMb: number | null;
+  precision: string | null;
+}
+
+function text(v: Json | undefined): string | null {
+  return typeof v === 'string' && v !== '' ? v : null;
+}
+
+function readTraining(v: Json | undefined): TrainingRun | null {
+  if (!isObj(v)) return null;
+  const run = {
+    device: text(v['device']),
+    imagesPerSecond: finite(v['images_per_second']),
+    seconds: finite(v['seconds']),
+    peakGpuMemoryMb: finite(v['peak_gpu_memory_mb']),
+    precision: text(v['precision']),
+  };
+  return run.imagesPerSecond === null && run.device === null ? null : run;
+}
+
+/** One sentence on a run's speed: "Trained at 119.8 images/s on NVIDIA H100 (bf16, peak GPU memory 19.1 GiB)." */
+export function describeTraining(r: TrainingRun): string {
+  const parts: string[] = [];
+  if (r.precision) parts.push(r.precision);
+  if (r.peakGpuMemoryMb !== null) parts.push(`peak GPU memory ${(r.peakGpuMemoryMb / 1024).toFixed(1)} GiB`);
+  let s = r.imagesPerSecond !== null ? `Trained at ${r.imagesPerSecond.toFixed(1)} images/s` : 'Trained';
+  if (r.device) s += ` on ${r.device}`;
+  if (parts.length > 0) s += ` (${parts.join(', ')})`;
+  return s + '.';
 }
 
 function isObj(v: Json | undefined): v is JsonObject {
@@ -78,6 +115,7 @@ const known = new Set([
   'confusion',
   'classes',
   'class_names',
+  'training',
 ]);
 
 /**
@@ -112,6 +150,7 @@ export function readEvaluation(v: Json, lastMetric?: JobMetric): Evaluation {
     confusion,
     classes,
     extra,
+    training: readTraining(o['training']),
   };
 }
 

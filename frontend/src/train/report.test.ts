@@ -51,6 +51,14 @@ describe('the report', () => {
     expect(html).toContain('background:rgb(');
     expect(html).toContain('slide.png');
     expect(html).toContain('@media print');
+    expect(html).not.toContain('images/s'); // no speed said, none shown
+  });
+
+  it("says how fast a GPU run trained", () => {
+    const html = report({
+      evaluation: readEvaluation({ mean_iou: 0.6, training: { images_per_second: 119.8, device: 'NVIDIA H100 80GB HBM3', precision: 'bf16' } }),
+    });
+    expect(html).toContain('Trained at 119.8 images/s on NVIDIA H100 80GB HBM3 (bf16).');
   });
 
   it('is self-contained: nothing is fetched from anywhere', () => {

@@ -5,7 +5,7 @@
 import type { Job, JobMetric } from '../lib/api.training';
 import { showValue } from './compare';
 import { formatSeconds } from './eta';
-import { heat, normaliseRows, type Evaluation } from './evaluation';
+import { describeTraining, heat, normaliseRows, type Evaluation } from './evaluation';
 import { explain } from './explain';
 import { summary } from './metrics';
 import { shortId, statusInfo, targetLabel } from './status';
@@ -112,6 +112,7 @@ export function buildReport(r: ReportInput): string {
   ];
   if (ev.meanIoU !== null) facts.push(['Mean IoU', n4(ev.meanIoU)]);
   if (ev.pixelAccuracy !== null) facts.push(['Pixel accuracy', pct(ev.pixelAccuracy)]);
+  if (ev.training) facts.push(['Speed', describeTraining(ev.training)]);
   parts.push(
     `<dl class="facts">${facts
       .map(([k, v, cls]) => `<div><dt>${escapeHtml(k)}</dt><dd${cls ? ` class="${cls}"` : ''}>${escapeHtml(v)}</dd></div>`)
