@@ -144,7 +144,7 @@ func TestOfferOnlyWhatTheHostCanRun(t *testing.T) {
 
 	gpu := fakePython(t, `{"ok":true,"missing":[],"python":"3.12.3","torch":"2.11.0","transformers":"5.17.0","cuda":true,"cuda_version":"13.0","gpu_name":"NVIDIA H100 80GB HBM3","gpu_memory_mb":81559,"gpu_count":1,"bf16":true,"onnx":"1.23.1","onnxruntime":"1.30.0"}`)
 	tr, ok := Offer(context.Background(), gpu, nil, logf)
-	if !ok || tr.Python != gpu || !strings.Contains(tr.Info().Description, "NVIDIA H100") {
+	if !ok || tr.Python != gpu || !strings.Contains(tr.Info().Description, "NVIDIA H100") || !strings.Contains(tr.Info().Description, "ONNX") {
 		t.Errorf("a GPU host: offered %v, %+v", ok, tr.Info())
 	}
 	if !strings.Contains(logged[0], `GPU trainer "pytorch" offered: NVIDIA H100 80GB HBM3 (81559 MiB)`) {

@@ -39,7 +39,11 @@ func (t Trainer) Info() jobproto.TrainerInfo {
 	if t.Host.GPUName != "" {
 		desc += " on " + t.Host.GPUName
 	}
-	desc += ": bf16, a checkpoint every epoch, an ONNX export of the best model."
+	desc += ": bf16, a checkpoint every epoch"
+	if t.Host.ONNX != nil {
+		desc += ", an ONNX export of the best model"
+	}
+	desc += "."
 	return jobproto.TrainerInfo{Name: Name, Label: "UperNet ConvNeXt on the GPU (PyTorch)", Description: desc,
 		ConfigSchema: Schema()}
 }
