@@ -32,6 +32,7 @@ func (i *Instance) startTraining(ctx context.Context, trainers []agent.Trainer) 
 	b := &dataset.Builder{Store: i.DB, Labels: i.Labels, Layout: i.Layout}
 	i.Training = training.New(i.DB, i.Broker.Conn(), i.Broker.JetStream(), b, i.Layout, &i.emitters)
 	i.Training.Logf = i.Logf
+	i.Training.RunnableModelFormat = cpu.ModelFormat
 	bctx := i.backgroundCtx
 	i.goBackground(func() {
 		if err := i.Training.Ingest(bctx); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/tessera-lab/tessera/backend/jobproto"
 	"github.com/tessera-lab/tessera/backend/training"
 	"github.com/tessera-lab/tessera/gpuagent/agent"
+	"github.com/tessera-lab/tessera/gpuagent/trainers/cpu"
 )
 
 // fakeSchema lets a job tell the fake trainer what to do.
@@ -318,5 +319,23 @@ func TestReopenedAppResumesTheLocalJob(t *testing.T) {
 	}
 	if len(seen) != epochs {
 		t.Errorf("attempt 2 reports %d of %d epochs", len(seen), epochs)
+	}
+
+	// The job's details say what its model is and whether the app can
+	// predict whole images with it (a GPU trainer's: no).
+	var d *training.JobDetail
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if d, err = inst.Training.Detail(context.Background(), j.ID); err != nil || d.Model != nil {
+			break
+		}
+	}
+	if err != nil || d.Model == nil || !d.Model.RunsHere || d.Model.ONNX || d.Model.Format != cpu.ModelFormat {
+		t.Fatalf("model of a CPU job: %+v %v", d.Model, err)
+	}
+	models := filepath.Join(inst.Training.JobDir(done), "models")
+	os.WriteFile(filepath.Join(models, "model.json"), []byte(`{"format":"tessera-upernet-convnext/1","trainer":"tessera pytorch trainer","onnx":{"file":"model.onnx"}}`), 0o644)
+	os.WriteFile(filepath.Join(models, "model.onnx"), []byte("onnx"), 0o644)
+	if d, err = inst.Training.Detail(context.Background(), j.ID); err != nil || d.Model == nil || d.Model.RunsHere || !d.Model.ONNX {
+		t.Fatalf("model of a GPU job: %+v %v", d.Model, err)
 	}
 }

@@ -58,3 +58,32 @@ func (s *Service) evaluation(j *backend.Job) json.RawMessage {
 	}
 	return b
 }
+
+// ModelInfo is what a job's models/model.json says about running it.
+type ModelInfo struct {
+	Format   string `json:"format"`
+	Trainer  string `json:"trainer"`
+	ONNX     bool   `json:"onnx"`      // models/model.onnx is there
+	RunsHere bool   `json:"runs_here"` // this app predicts whole images with it
+}
+
+// modelInfo reads a job's models/model.json; nil when there is none.
+func (s *Service) modelInfo(j *backend.Job) *ModelInfo {
+	dir := filepath.Join(s.JobDir(j), "models")
+	b, err := os.ReadFile(filepath.Join(dir, "model.json"))
+	if err != nil {
+		return nil
+	}
+	var f struct {
+		Format  string `json:"format"`
+		Trainer string `json:"trainer"`
+	}
+	if json.Unmarshal(b, &f) != nil {
+		return nil
+	}
+	m := ModelInfo{Format: f.Format, Trainer: f.Trainer}
+	_, err = os.Stat(filepath.Join(dir, "model.onnx"))
+	m.ONNX = err == nil
+	m.RunsHere = s.RunnableModelFormat == "" || m.Format == s.RunnableModelFormat
+	return &m
+}

@@ -31,6 +31,9 @@ type Service struct {
 	CancelTimeout time.Duration
 	// MaxAttempts is how often a job is started before it fails for good.
 	MaxAttempts int
+	// RunnableModelFormat is the models/model.json format this app can
+	// predict whole images with (the built-in CPU trainer's).
+	RunnableModelFormat string
 }
 
 // New returns a service over the app's database and broker connection.
@@ -57,6 +60,7 @@ type JobDetail struct {
 	Metrics     []backend.JobMetric     `json:"metrics"`
 	LogLines    int                     `json:"log_lines"`
 	Evaluation  json.RawMessage         `json:"evaluation"` // the trainer's metrics.json, when it wrote one
+	Model       *ModelInfo              `json:"model"`      // what the job's models/model.json says; nil without one
 }
 
 // Detail returns a job with its transitions and metrics.
@@ -65,7 +69,7 @@ func (s *Service) Detail(ctx context.Context, id string) (*JobDetail, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &JobDetail{Job: j, Evaluation: json.RawMessage("null")}
+	d := &JobDetail{Job: j, Evaluation: json.RawMessage("null"), Model: s.modelInfo(j)}
 	if d.Transitions, err = s.DB.JobTransitions(ctx, id); err != nil {
 		return nil, err
 	}

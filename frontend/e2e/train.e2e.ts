@@ -350,6 +350,17 @@ describe('training in the browser', () => {
     // Not a model file: the server says why.
     await page.getByLabel('Model file to import').setInputFiles({ name: 'notes.zip', mimeType: 'application/zip', buffer: Buffer.from('PK\x03\x04nope') });
     await page.locator('.model-import .error').getByText(/notes\.zip: not a model file/).waitFor();
+
+    // A GPU trainer's model (as its model.json says): the page explains
+    // why it does not predict here instead of offering to.
+    const { job: full } = await api<{ job: { pipeline_id: string } }>(page, 'GET', `/api/jobs/${job.id}`);
+    const gpuModels = join(h.dataDir, 'projects', `project-${id}`, 'ml', 'pipelines', `pipeline-${full.pipeline_id}`, `trainingjob-${job.id}`, 'models');
+    await writeFile(join(gpuModels, 'model.json'), JSON.stringify({ format: 'tessera-upernet-convnext/1', trainer: 'tessera pytorch trainer' }));
+    await writeFile(join(gpuModels, 'model.onnx'), 'onnx');
+    await page.goto(`${h.baseUrl}/#/projects/${id}/results/${job.id}`);
+    await page.getByText(/runs on a GPU agent, not in this app/).waitFor();
+    await page.getByText(/holds model\.onnx, which runs in ONNX Runtime/).waitFor();
+    expect(await page.locator('.predict-row').count()).toBe(0);
     expect(h.pageErrors).toEqual([]);
   });
 

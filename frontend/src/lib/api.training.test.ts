@@ -153,9 +153,17 @@ describe('training API', () => {
       return Response.json({ job: jobJson, transitions: null, metrics: [], log_lines: 90, evaluation: { best_val_iou: 0.5 } });
     });
     const d = await train.job(jobJson.id);
-    expect(d).toMatchObject({ transitions: [], log_lines: 90, evaluation: { best_val_iou: 0.5 } });
+    expect(d).toMatchObject({ transitions: [], log_lines: 90, evaluation: { best_val_iou: 0.5 }, model: null });
     const ps = await train.predictions(3);
     expect(ps[0]).toMatchObject({ job_id: 'abc', classes: [{ name: 'cell', colour: [255, 0, 0] }], pixels: { cell: 5 } });
+  });
+});
+
+describe('what a job\'s model is', () => {
+  it('says whether this app runs it', async () => {
+    const model = { format: 'tessera-upernet-convnext/1', trainer: 'tessera pytorch trainer', onnx: true, runs_here: false };
+    const { train } = stub(() => Response.json({ job: jobJson, transitions: [], metrics: [], log_lines: 0, evaluation: null, model }));
+    expect((await train.job(jobJson.id)).model).toEqual(model);
   });
 });
 

@@ -127,6 +127,22 @@ export interface JobDetail {
   log_lines: number;
   /** The trainer's metrics.json, when it wrote one. */
   evaluation: Json;
+  /** What the job's model is, once it has one. */
+  model: ModelInfo | null;
+}
+
+export interface ModelInfo {
+  format: string;
+  trainer: string;
+  /** models/model.onnx is there. */
+  onnx: boolean;
+  /** This app predicts whole images with it (the built-in CPU trainer's models). */
+  runs_here: boolean;
+}
+
+function decodeModelInfo(v: unknown): ModelInfo | null {
+  if (!isObj(v)) return null;
+  return { format: optStr(v, 'format'), trainer: optStr(v, 'trainer'), onnx: v['onnx'] === true, runs_here: v['runs_here'] !== false };
 }
 
 export interface JobRequest {
@@ -382,6 +398,7 @@ export function decodeJobDetail(v: unknown): JobDetail {
     metrics: list(v, 'metrics', w).map(decodeMetric),
     log_lines: optNum(v, 'log_lines'),
     evaluation: v['evaluation'] === undefined ? null : toJson(v['evaluation']),
+    model: decodeModelInfo(v['model']),
   };
 }
 

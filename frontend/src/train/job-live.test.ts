@@ -37,7 +37,7 @@ describe('a live job', () => {
   it('merges the stored log with live lines without duplicates or gaps', async () => {
     const job = jobFixture();
     const stored = lines(1, 1, 120);
-    const srv = fakeTrain({ job, transitions: [], metrics: [], log_lines: 120, evaluation: null }, stored);
+    const srv = fakeTrain({ job, transitions: [], metrics: [], log_lines: 120, evaluation: null, model: null }, stored);
     const live = new JobLive(srv.train, job.id, (fn) => fn(), 50);
     srv.hold();
     const loading = live.load();
@@ -56,7 +56,7 @@ describe('a live job', () => {
   it('fills a gap in the live lines from the stored log', async () => {
     const job = jobFixture();
     const stored = lines(1, 1, 40);
-    const srv = fakeTrain({ job, transitions: [], metrics: [], log_lines: 10, evaluation: null }, stored);
+    const srv = fakeTrain({ job, transitions: [], metrics: [], log_lines: 10, evaluation: null, model: null }, stored);
     const live = new JobLive(srv.train, job.id, (fn) => fn(), 1000);
     await live.load();
     expect(live.logs.length).toBe(40);
@@ -70,7 +70,7 @@ describe('a live job', () => {
 
   it('applies job and metric events of its own job only', async () => {
     const job = jobFixture({ status: 'PROCESSING', updated_at: '2026-11-27T05:28:07Z' });
-    const srv = fakeTrain({ job, transitions: [], metrics: [metricFixture(1)], log_lines: 0, evaluation: null }, []);
+    const srv = fakeTrain({ job, transitions: [], metrics: [metricFixture(1)], log_lines: 0, evaluation: null, model: null }, []);
     const live = new JobLive(srv.train, job.id, (fn) => fn());
     await live.load();
     live.handle({ type: 'job.metric', data: { job_id: job.id, metric: metricFixture(2) }, time });
