@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks Tessera's PyTorch trainer (gpuagent/trainers/pytorch/trainer.py) on
+"""Checks Tessera's PyTorch trainer (gpuagent/trainers/pytorch/tessera_trainer) on
 small generated jobs, on a machine with an NVIDIA GPU, PyTorch and
 transformers. Run through bench/gpu/run.sh, which builds the job generator.
 
@@ -48,8 +48,9 @@ def fresh_attempt(src, dst):
 def run_trainer(args, job, log, resume="", watch=None, extra=()):
     """Runs the trainer to its end (or until watch(line, proc) returns True,
     then waits); returns (exit code, stdout lines, seconds)."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1", TESSERA_RESUME_DIR=resume, TESSERA_ATTEMPT="1")
-    cmd = [sys.executable, args.trainer, "--job-dir", job, "--device", args.device, *extra]
+    path = os.pathsep.join(p for p in (args.trainer, os.environ.get("PYTHONPATH", "")) if p)
+    env = dict(os.environ, PYTHONUNBUFFERED="1", TESSERA_RESUME_DIR=resume, TESSERA_ATTEMPT="1", PYTHONPATH=path)
+    cmd = [sys.executable, "-m", "tessera_trainer", "--job-dir", job, "--device", args.device, *extra]
     t = time.time()
     lines = []
     with open(log, "a") as lf:
@@ -205,7 +206,8 @@ def bench(args, res):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--trainer", required=True)
+    ap.add_argument("--trainer", default=os.path.join(HERE, "..", "..", "gpuagent", "trainers", "pytorch"),
+                    help="the folder that holds the tessera_trainer package")
     ap.add_argument("--gen", required=True, help="the cputrainer binary (its synth command writes jobs)")
     ap.add_argument("--work", required=True)
     ap.add_argument("--out", required=True)

@@ -25,7 +25,7 @@ mkdir -p "$OUT"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
 python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__)'
 rc=0
-[ "${CHECKS:-}" = none ] || python3 bench/gpu/check.py --trainer gpuagent/trainers/pytorch/trainer.py --gen "$BIN/cputrainer" \
+[ "${CHECKS:-}" = none ] || python3 bench/gpu/check.py --trainer gpuagent/trainers/pytorch --gen "$BIN/cputrainer" \
 	--work /tmp/gpu-check --out "$OUT" --only "${CHECKS:-learn,resume,bench}" ${CHECK_ARGS:-} 2>&1 | tee "$OUT/check.log" || rc=1
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 [ "${AGENT_TEST:-1}" = 1 ] || exit $rc

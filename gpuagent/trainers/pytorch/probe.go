@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -18,7 +17,7 @@ const DefaultPython = "python3"
 // ProbeTimeout bounds the probe: importing torch can take a while.
 const ProbeTimeout = 2 * time.Minute
 
-// Report is what `trainer.py --probe` says of a host.
+// Report is what `python3 -m tessera_trainer --probe` says of a host.
 type Report struct {
 	OK           bool     `json:"ok"`
 	Missing      []string `json:"missing"`
@@ -60,14 +59,14 @@ func Probe(ctx context.Context, python string) (Report, error) {
 		return Report{}, err
 	}
 	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, ScriptFile)
-	if err := os.WriteFile(path, script, 0o644); err != nil {
+	if err := WritePackage(dir); err != nil {
 		return Report{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, ProbeTimeout)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, python, path, "--probe")
+	cmd := exec.CommandContext(ctx, python, moduleArgs("--probe")...)
+	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		msg := strings.TrimSpace(stderr.String())

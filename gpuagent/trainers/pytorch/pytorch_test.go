@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,7 +50,7 @@ func TestSchemaIsTheSpecsPlusTheTrainers(t *testing.T) {
 	}
 }
 
-// python3 runs trainer.py here without torch: enough to check that it
+// python3 runs the trainer here without torch: enough to check that it
 // reads every config the schema lets through as the agent writes it, and
 // refuses what the schema refuses, naming the field.
 func TestTrainerReadsTheSchemasConfig(t *testing.T) {
@@ -58,14 +59,16 @@ func TestTrainerReadsTheSchemasConfig(t *testing.T) {
 		t.Skip("no python3 on this machine")
 	}
 	dir := t.TempDir()
-	script := filepath.Join(dir, ScriptFile)
-	os.WriteFile(script, Script(), 0o644)
+	if err := WritePackage(dir); err != nil {
+		t.Fatal(err)
+	}
 	check := func(cfg map[string]any) (string, error) {
 		b, _ := json.Marshal(cfg)
 		path := filepath.Join(dir, "config.json")
 		os.WriteFile(path, b, 0o644)
 		var stdout, stderr bytes.Buffer
-		cmd := exec.Command(py, script, "--check-config", "--config", path)
+		cmd := exec.Command(py, moduleArgs("--check-config", "--config", path)...)
+		cmd.Dir = dir
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		err := cmd.Run()
 		if err != nil {
@@ -83,7 +86,7 @@ func TestTrainerReadsTheSchemasConfig(t *testing.T) {
 		}
 		out, err := check(cfg)
 		if err != nil {
-			t.Fatalf("trainer.py refuses %v: %v %s", cfg, err, out)
+			t.Fatalf("the trainer refuses %v: %v %s", cfg, err, out)
 		}
 		var got map[string]any
 		if err := json.Unmarshal([]byte(out), &got); err != nil {
@@ -95,7 +98,7 @@ func TestTrainerReadsTheSchemasConfig(t *testing.T) {
 				want = v.(string)
 			}
 			if g := jsonText(got[k]); g != want {
-				t.Errorf("%s: trainer.py read %s, the agent wrote %s", k, g, want)
+				t.Errorf("%s: the trainer read %s, the agent wrote %s", k, g, want)
 			}
 		}
 	}
@@ -110,20 +113,30 @@ func jsonText(v any) string {
 	return string(b)
 }
 
-func TestCommandWritesTheScriptAndPassesPretrainedWeights(t *testing.T) {
+func TestCommandWritesThePackageAndPassesPretrainedWeights(t *testing.T) {
 	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, Package), 0o755)
+	os.WriteFile(filepath.Join(dir, Package, "stale.py"), []byte("raise SystemExit(9)"), 0o644) // an archive's leftover
 	tr := Trainer{Python: "/opt/py/bin/python3", Pretrained: map[string]string{"upernet-convnext-base": "/w/base.safetensors"}}
 	cmd, err := tr.Command(context.Background(), dir, map[string]any{"model_architecture": "upernet-convnext-base"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, ScriptFile)); err != nil || !bytes.Equal(b, Script()) {
-		t.Errorf("the job folder's %s is not the embedded trainer: %v", ScriptFile, err)
+	want, _ := fs.ReadDir(source, Package)
+	got, err := os.ReadDir(filepath.Join(dir, Package))
+	if err != nil || len(got) != len(want) || len(want) < 10 {
+		t.Fatalf("the job folder's package has %d files, the embedded one %d: %v", len(got), len(want), err)
 	}
-	want := []string{"/opt/py/bin/python3", "-u", filepath.Join(dir, ScriptFile), "--job-dir", dir,
+	for _, f := range want {
+		a, _ := source.ReadFile(Package + "/" + f.Name())
+		if b, err := os.ReadFile(filepath.Join(dir, Package, f.Name())); err != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s differs from the embedded one: %v", f.Name(), err)
+		}
+	}
+	wantArgs := []string{"/opt/py/bin/python3", "-u", "-m", "tessera_trainer", "--job-dir", dir,
 		"--config", filepath.Join(dir, "config.json"), "--pretrained", "/w/base.safetensors"}
-	if !slices.Equal(cmd.Args, want) {
-		t.Errorf("command %q, want %q", cmd.Args, want)
+	if !slices.Equal(cmd.Args, wantArgs) || cmd.Dir != dir {
+		t.Errorf("command %q in %s, want %q in %s", cmd.Args, cmd.Dir, wantArgs, dir)
 	}
 	cmd, _ = tr.Command(context.Background(), dir, map[string]any{"model_architecture": "upernet-convnext-tiny"})
 	if slices.Contains(cmd.Args, "--pretrained") {

@@ -13,7 +13,7 @@ func bound(v float64) *float64 { return &v }
 
 // Schema is the spec's worker config_schema (batch size, epochs, model
 // architecture, learning rate, with the spec's defaults) plus the input
-// size, the precision, torch.compile and the seed. trainer.py reads the
+// size, the precision, torch.compile and the seed. tessera_trainer/config.py reads the
 // same fields.
 func Schema() jobproto.Schema {
 	s := jobproto.SpecSchema()

@@ -2,8 +2,9 @@ package pytorch
 
 import (
 	"context"
-	_ "embed"
+	"embed"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,16 +16,52 @@ import (
 // Name is the trainer's name in a worker's list.
 const Name = "pytorch"
 
-// ScriptFile is trainer.py's name in the job folder.
-const ScriptFile = "tessera_trainer.py"
+// Package is the trainer's Python package, as embedded and as written into
+// a job folder; it runs as `python3 -m tessera_trainer` from the folder
+// that holds it.
+const Package = "tessera_trainer"
 
-//go:embed trainer.py
-var script []byte
+//go:embed tessera_trainer/*.py
+var source embed.FS
 
-// Script is the embedded trainer program.
-func Script() []byte { return script }
+// WritePackage writes the trainer's Python package into dir (as
+// dir/tessera_trainer/), replacing what an earlier copy had.
+func WritePackage(dir string) error {
+	pkg := filepath.Join(dir, Package)
+	if err := os.RemoveAll(pkg); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(pkg, 0o755); err != nil {
+		return err
+	}
+	files, err := fs.ReadDir(source, Package)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		b, err := source.ReadFile(Package + "/" + f.Name())
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(pkg, f.Name()), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-// Trainer runs trainer.py with a host's Python.
+// moduleArgs is the interpreter's command line for the package: run it
+// from the folder that holds it.
+func moduleArgs(args ...string) []string { return append([]string{"-u", "-m", Package}, args...) }
+
+func interpreter(python string) string {
+	if python == "" {
+		return DefaultPython
+	}
+	return python
+}
+
+// Trainer runs the tessera_trainer package with a host's Python.
 type Trainer struct {
 	Python string // the interpreter, e.g. "python3"
 	// Pretrained maps a model_architecture to a local weights file that
@@ -48,20 +85,17 @@ func (t Trainer) Info() jobproto.TrainerInfo {
 		ConfigSchema: Schema()}
 }
 
-// Command writes trainer.py into the job folder and returns the command
-// that runs it.
+// Command writes the trainer's package into the job folder and returns
+// the command that runs it there.
 func (t Trainer) Command(_ context.Context, jobDir string, cfg map[string]any) (*exec.Cmd, error) {
-	path := filepath.Join(jobDir, ScriptFile)
-	if err := os.WriteFile(path, script, 0o644); err != nil {
-		return nil, fmt.Errorf("writing %s: %w", ScriptFile, err)
+	if err := WritePackage(jobDir); err != nil {
+		return nil, fmt.Errorf("writing the trainer: %w", err)
 	}
-	python := t.Python
-	if python == "" {
-		python = DefaultPython
-	}
-	args := []string{"-u", path, "--job-dir", jobDir, "--config", filepath.Join(jobDir, agent.ConfigFile)}
+	args := []string{"--job-dir", jobDir, "--config", filepath.Join(jobDir, agent.ConfigFile)}
 	if arch, _ := cfg["model_architecture"].(string); t.Pretrained[arch] != "" {
 		args = append(args, "--pretrained", t.Pretrained[arch])
 	}
-	return exec.Command(python, args...), nil
+	cmd := exec.Command(interpreter(t.Python), moduleArgs(args...)...)
+	cmd.Dir = jobDir
+	return cmd, nil
 }

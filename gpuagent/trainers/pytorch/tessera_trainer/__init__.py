@@ -1,0 +1,30 @@
+"""Tessera's GPU trainer: UperNet with a ConvNeXt backbone (Hugging Face
+transformers), trained with PyTorch on an NVIDIA GPU.
+
+The gpuagent binary embeds this package, writes it into the job folder and
+runs, from there,
+
+    python3 -u -m tessera_trainer --job-dir DIR --config DIR/config.json [--pretrained FILE]
+
+as the trainer contract says (gpuagent/CONTRACT.md §9): it reads the
+trainingjob folder (metadata.json, images/, masks/), prints the spec's metric
+block after every epoch, and writes models/ (best and last weights as
+safetensors, model.json, model.onnx), predictions/ (the best model's class
+map of every validation tile) and metrics.json, shaped as the CPU trainer's.
+
+`python3 -m tessera_trainer --probe` prints one JSON line saying whether this host
+can run it (python, torch, transformers, CUDA, the GPU); the agent offers the
+trainer only when it can.
+
+Resuming: when TESSERA_RESUME_DIR names a folder (the agent keeps one per job
+across attempts), a checkpoint goes there after every epoch; a later attempt
+of the same job continues from it.
+
+Modules: __main__ (command line), config, data (tiles and masks), model
+(UperNet ConvNeXt, pretrained weights), run (epochs, validation, results),
+checkpoint (resume folder), snapshot (state copied off the GPU), export
+(ONNX), metrics (IoU, the spec's block), files, probe, common.
+
+Exit status: 0 done; 1 bad input or a failure (the reason is the last stderr
+line); 2 bad command line; 143 stopped by SIGTERM or an interrupt.
+"""
