@@ -1,20 +1,13 @@
 """config.json: the job's settings, checked, with the defaults filled in."""
 
-import json
-
 from .common import ARCHITECTURES, DEFAULTS, InputError
+from .files import read_json
 
 
 def read_config(path):
     cfg = dict(DEFAULTS)
     if path:
-        try:
-            with open(path) as f:
-                given = json.load(f)
-        except FileNotFoundError:
-            raise InputError("config %s does not exist" % path)
-        except ValueError as e:
-            raise InputError("config %s: %s" % (path, e))
+        given = read_json(path, "config " + path, "config %s does not exist" % path)
         if not isinstance(given, dict):
             raise InputError("config %s is not a JSON object" % path)
         cfg.update({k: v for k, v in given.items() if v is not None})

@@ -2,22 +2,15 @@
 put where training reads them (the GPU, or pinned host memory)."""
 
 import concurrent.futures
-import json
 import os
 import time
 
 from .common import IGNORE, STRIDE, InputError, Stopped
+from .files import read_json
 
 
 def read_metadata(job_dir):
-    path = os.path.join(job_dir, "metadata.json")
-    try:
-        with open(path) as f:
-            md = json.load(f)
-    except FileNotFoundError:
-        raise InputError("metadata.json is missing from %s" % job_dir)
-    except ValueError as e:
-        raise InputError("metadata.json: %s" % e)
+    md = read_json(os.path.join(job_dir, "metadata.json"), "metadata.json", "metadata.json is missing from %s" % job_dir)
     split = md.get("split") or {}
     train, val = split.get("train") or [], split.get("val") or []
     if not train:

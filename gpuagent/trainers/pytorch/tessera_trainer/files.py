@@ -4,7 +4,19 @@ import hashlib
 import json
 import os
 
-from .common import MODEL_FORMAT
+from .common import MODEL_FORMAT, InputError
+
+
+def read_json(path, name, missing):
+    """A JSON file; InputError(missing) when it is not there, and one that
+    names it (name) when it does not parse."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise InputError(missing)
+    except ValueError as e:
+        raise InputError("%s: %s" % (name, e))
 
 
 def write_atomic(path, write):

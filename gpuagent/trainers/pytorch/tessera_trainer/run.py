@@ -157,13 +157,18 @@ class Run(Checkpoints, OnnxExport):
         flat = conf[: c * c].tolist()
         return [flat[i * c:(i + 1) * c] for i in range(c)]
 
+    def tallies(self):
+        """Zeroed sums on the device: the confusion ([C·C+1], see
+        confusion_add), the loss and the labelled pixels."""
+        torch, c = self.torch, len(self.data.classes)
+        return (torch.zeros(c * c + 1, dtype=torch.long, device=self.device),
+                torch.zeros((), dtype=torch.float64, device=self.device),
+                torch.zeros((), dtype=torch.long, device=self.device))
+
     def train_epoch(self, epoch):
         torch, d, F = self.torch, self.data, self.torch.nn.functional
         self.model.train()
-        c = len(d.classes)
-        conf = torch.zeros(c * c + 1, dtype=torch.long, device=self.device)
-        loss_sum = torch.zeros((), dtype=torch.float64, device=self.device)
-        pixels = torch.zeros((), dtype=torch.long, device=self.device)
+        conf, loss_sum, pixels = self.tallies()
         perm = torch.randperm(len(d.train_names), generator=self.perm_gen)
         if d.on_gpu:
             perm = perm.to(self.device)
@@ -216,10 +221,7 @@ class Run(Checkpoints, OnnxExport):
         each tile's original size; collect(i, slots) gets each tile's map."""
         torch, d, F = self.torch, self.data, self.torch.nn.functional
         self.model.eval()
-        c = len(d.classes)
-        conf = torch.zeros(c * c + 1, dtype=torch.long, device=self.device)
-        loss_sum = torch.zeros((), dtype=torch.float64, device=self.device)
-        pixels = torch.zeros((), dtype=torch.long, device=self.device)
+        conf, loss_sum, pixels = self.tallies()
         vb = max(1, self.batch * 2)
         with torch.inference_mode(), self.autocast():
             for i in range(0, len(d.val_names), vb):
