@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -176,6 +177,26 @@ func TestBinaryHostsBroker(t *testing.T) {
 	e := &env{t: t, js: js}
 	w := e.watch("h1")
 	e.publishJob(jobproto.JobMessage{JobID: "h1", Config: map[string]any{"epochs": 1}}, "")
+	w.waitStatus(30*time.Second, 1, jobproto.StatusCompleted)
+	p.stop(t)
+}
+
+// A relative --workdir works: trainers, which run in their job folder, get
+// absolute paths.
+func TestBinaryRelativeWorkdir(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	wd, _ := os.Getwd()
+	rel, err := filepath.Rel(wd, t.TempDir())
+	if err != nil || filepath.IsAbs(rel) {
+		t.Skip("no relative path to the temp dir")
+	}
+	ready := regexp.MustCompile(`agent rel-agent .* ready`)
+	p := startBinary(t, ready, "--broker", e.b.ClientURL(), "--token", testToken, "--name", "rel-agent",
+		"--workdir", rel, "--trainer", "fake="+fakeTrainerPath(t), "--no-gpu-trainer")
+	p.waitHit(t, 30*time.Second)
+	w := e.watch("r1")
+	e.publishJob(jobproto.JobMessage{JobID: "r1", Config: map[string]any{"epochs": 1}}, jobproto.WorkerSubject("rel-agent", "r1"))
 	w.waitStatus(30*time.Second, 1, jobproto.StatusCompleted)
 	p.stop(t)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -70,6 +71,11 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.WorkDir == "" {
 		c.WorkDir = os.TempDir()
+	}
+	// Trainers run in their job folder: the paths they are given must not
+	// be relative to the agent's.
+	if abs, err := filepath.Abs(c.WorkDir); err == nil {
+		c.WorkDir = abs
 	}
 	if c.Jobs <= 0 {
 		c.Jobs = 1
