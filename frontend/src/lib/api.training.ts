@@ -2,6 +2,7 @@
 // with their history, metrics and logs, and predictions of trained models.
 // Responses are checked here like in api.ts; pages use TrainingClient.
 import { ApiError, type Client, type Json, type JsonObject, type LiveEvent, type RGB } from './api';
+import { bad, isObj, list, nullableNum, num, optNum, optStr, str, type Obj } from './decode';
 
 export const jobStatuses = ['PENDING', 'STARTED', 'PROCESSING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
 export type JobStatus = (typeof jobStatuses)[number];
@@ -175,50 +176,6 @@ export interface Prediction {
 }
 
 // ---- decoding ----
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function bad(what: string): ApiError {
-  return new ApiError('internal', `unexpected response from the server (${what})`, 0);
-}
-
-function str(o: Obj, key: string, what: string): string {
-  const v = o[key];
-  if (typeof v !== 'string') throw bad(`${what}.${key}`);
-  return v;
-}
-
-function optStr(o: Obj, key: string): string {
-  const v = o[key];
-  return typeof v === 'string' ? v : '';
-}
-
-function num(o: Obj, key: string, what: string): number {
-  const v = o[key];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(`${what}.${key}`);
-  return v;
-}
-
-function optNum(o: Obj, key: string): number {
-  const v = o[key];
-  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
-}
-
-function nullableNum(o: Obj, key: string): number | null {
-  const v = o[key];
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}
-
-function list(o: Obj, key: string, what: string): unknown[] {
-  const v = o[key];
-  if (v === null || v === undefined) return [];
-  if (!Array.isArray(v)) throw bad(`${what}.${key}`);
-  return v;
-}
 
 function toJson(v: unknown, depth = 0): Json {
   if (depth > 64) return null;

@@ -2,16 +2,10 @@
 // backend through it; responses are checked against the contract before they
 // are handed out, so nothing untyped crosses this boundary.
 
-/** Error codes the server sends, plus "network" when it cannot be reached. */
-export type ErrorCode =
-  | 'invalid'
-  | 'conflict'
-  | 'not_found'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'too_large'
-  | 'internal'
-  | 'network';
+import { ApiError, type ErrorCode, type FieldError } from './errors';
+import { bad, isObj, list, num, oneOf, str, type Obj } from './decode';
+
+export { ApiError, type ErrorCode, type FieldError };
 
 const serverCodes: readonly string[] = [
   'invalid',
@@ -22,28 +16,6 @@ const serverCodes: readonly string[] = [
   'too_large',
   'internal',
 ];
-
-/** One input the server refused, and why ("must be at least 1"). */
-export interface FieldError {
-  field: string;
-  message: string;
-}
-
-/** A failed API call: a code for programs, a message for people. */
-export class ApiError extends Error {
-  readonly code: ErrorCode;
-  readonly status: number;
-  /** The inputs at fault, when the server named them (400 "invalid"). */
-  readonly fields: FieldError[];
-
-  constructor(code: ErrorCode, message: string, status: number, fields: FieldError[] = []) {
-    super(message);
-    this.name = 'ApiError';
-    this.code = code;
-    this.status = status;
-    this.fields = fields;
-  }
-}
 
 export type Mode = 'desktop' | 'server';
 export type Role = 'admin' | 'professor' | 'assistant' | 'student';
@@ -310,35 +282,6 @@ export interface ClientOptions {
 
 // ---- decoding: unknown JSON → contract types ----
 
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function bad(what: string): ApiError {
-  return new ApiError('internal', `unexpected response from the server (${what})`, 0);
-}
-
-function str(o: Obj, key: string, what: string): string {
-  const v = o[key];
-  if (typeof v !== 'string') throw bad(`${what}.${key}`);
-  return v;
-}
-
-function num(o: Obj, key: string, what: string): number {
-  const v = o[key];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(`${what}.${key}`);
-  return v;
-}
-
-function oneOf<T extends string>(o: Obj, key: string, allowed: readonly T[], what: string): T {
-  const v = o[key];
-  const hit = allowed.find((a) => a === v);
-  if (hit === undefined) throw bad(`${what}.${key}`);
-  return hit;
-}
-
 const modes: readonly Mode[] = ['desktop', 'server'];
 const roles: readonly Role[] = ['admin', 'professor', 'assistant', 'student'];
 
@@ -390,13 +333,6 @@ const imageFormats: readonly ImageFormat[] = ['jpeg', 'png', 'tiff', 'bmp', 'web
 const imageStates: readonly ImageState[] = ['queued', 'tiling', 'ready', 'failed', 'missing'];
 
 /** A list field: a Go nil slice marshals as null, read as empty. */
-function list(o: Obj, key: string, what: string): unknown[] {
-  const v = o[key];
-  if (v === null || v === undefined) return [];
-  if (!Array.isArray(v)) throw bad(`${what}.${key}`);
-  return v;
-}
-
 function decodePyramid(v: unknown): Pyramid | null {
   if (v === null || v === undefined) return null;
   if (!isObj(v)) throw bad('image.pyramid');
