@@ -71,7 +71,7 @@ func open(ctx context.Context, c *common) (*Instance, error) {
 	inst.Images = images.New(db, inst.Layout, &inst.emitters)
 	inst.Images.Logf = inst.Logf
 	inst.Labels = &annotate.Service{Store: db, Layout: inst.Layout, Emitter: &inst.emitters}
-	inst.Evaluate = &evaluate.Service{Store: db, Layout: inst.Layout, Predict: predictor, ModelFormat: cpu.ModelFormat, Emitter: &inst.emitters,
+	inst.Evaluate = &evaluate.Service{Store: db, Layout: inst.Layout, Load: loadModel, ModelFormat: cpu.ModelFormat, Emitter: &inst.emitters,
 		Builder: &dataset.Builder{Store: db, Labels: inst.Labels, Layout: inst.Layout}}
 	return inst, nil
 }

@@ -14,8 +14,15 @@ import (
 	"github.com/tessera-lab/tessera/gpuagent/trainers/cpu"
 )
 
-// predictor runs the built-in CPU trainer's models.
-var predictor evaluate.Predictor = cpu.Predict
+// loadModel loads the built-in CPU trainer's models, the ones this app
+// predicts whole images with.
+func loadModel(modelDir string) (evaluate.Predictor, error) {
+	p, err := cpu.LoadPredictor(modelDir)
+	if err != nil {
+		return nil, err
+	}
+	return p.Predict, nil
+}
 
 // runPredict applies a completed job's model to a project's images:
 //

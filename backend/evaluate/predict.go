@@ -21,8 +21,12 @@ import (
 	"github.com/tessera-lab/tessera/backend/tiling"
 )
 
-// Predictor runs the model saved in modelDir on one image.
-type Predictor func(modelDir string, img image.Image) (*image.Gray, error)
+// Predictor runs a loaded model on one image.
+type Predictor func(img image.Image) (*image.Gray, error)
+
+// Loader loads the model saved in modelDir: once per image predicted,
+// not once per tile.
+type Loader func(modelDir string) (Predictor, error)
 
 // Store is what prediction reads.
 type Store interface {
@@ -36,7 +40,7 @@ type Service struct {
 	Store   Store
 	Layout  backend.Layout
 	Builder *dataset.Builder
-	Predict Predictor
+	Load    Loader
 	// ModelFormat, when set, is the models/model.json format Predict runs;
 	// a job whose model has another (a GPU trainer's) is refused with why.
 	ModelFormat string
@@ -69,7 +73,7 @@ func (s *Service) Dir(m *backend.Image, jobID string) string {
 // PredictImage predicts every tile of an image with a completed job's best
 // model and stitches the results.
 func (s *Service) PredictImage(ctx context.Context, jobID string, imageID int64) (*Prediction, error) {
-	if s.Predict == nil {
+	if s.Load == nil {
 		return nil, backend.Errorf(backend.EINVALID, "this build has no model runner")
 	}
 	j, err := s.Store.FindJob(ctx, jobID)
@@ -98,6 +102,10 @@ func (s *Service) PredictImage(ctx context.Context, jobID string, imageID int64)
 	if err := s.checkFormat(j.ID, mj); err != nil {
 		return nil, err
 	}
+	predict, err := s.Load(modelDir)
+	if err != nil {
+		return nil, fmt.Errorf("job %s: loading its model: %w", j.ID, err)
+	}
 	var md dataset.Metadata
 	if b, err := os.ReadFile(filepath.Join(jobDir, "metadata.json")); err == nil {
 		_ = json.Unmarshal(b, &md)
@@ -116,7 +124,7 @@ func (s *Service) PredictImage(ctx context.Context, jobID string, imageID int64)
 		if err != nil {
 			return nil, fmt.Errorf("tile %s: %w", t.Name, err)
 		}
-		pred, err := s.Predict(modelDir, img)
+		pred, err := predict(img)
 		if err != nil {
 			return nil, fmt.Errorf("predict tile %s: %w", t.Name, err)
 		}

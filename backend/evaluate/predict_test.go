@@ -24,7 +24,7 @@ import (
 
 // threshold is a stand-in model with a known answer: class 1 where the
 // pixel is bright. It lets the test check the stitching pixel by pixel.
-func threshold(_ string, img image.Image) (*image.Gray, error) {
+func threshold(img image.Image) (*image.Gray, error) {
 	b := img.Bounds()
 	out := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
 	for y := b.Min.Y; y < b.Max.Y; y++ {
@@ -36,6 +36,8 @@ func threshold(_ string, img image.Image) (*image.Gray, error) {
 	}
 	return out, nil
 }
+
+func loadThreshold(string) (evaluate.Predictor, error) { return threshold, nil }
 
 func TestPredictStitchesTilesIntoTheWholeImage(t *testing.T) {
 	ctx := context.Background()
@@ -73,7 +75,7 @@ func TestPredictStitchesTilesIntoTheWholeImage(t *testing.T) {
 	j := &backend.Job{ID: "job", PipelineID: pl.ID, ProjectID: p.ID, Status: jobproto.StatusPending, Trainer: "cpu", Target: "pool:x", Config: []byte("{}"), CreatedBy: "t"}
 	db.CreateJob(ctx, j, "t")
 	b := &dataset.Builder{Store: db, Labels: &annotate.Service{Store: db, Layout: layout}, Layout: layout}
-	svc := &evaluate.Service{Store: db, Layout: layout, Builder: b, Predict: threshold, OverlaySide: 100}
+	svc := &evaluate.Service{Store: db, Layout: layout, Builder: b, Load: loadThreshold, OverlaySide: 100}
 	if _, err := svc.PredictImage(ctx, j.ID, m.ID); err == nil || !strings.Contains(err.Error(), "only a completed job") {
 		t.Fatalf("pending job: %v", err)
 	}
@@ -103,7 +105,7 @@ func TestPredictStitchesTilesIntoTheWholeImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	mask := maskImg.(*image.Gray)
-	want, _ := threshold("", src)
+	want, _ := threshold(src)
 	bright := 0
 	for i := range want.Pix {
 		if mask.Pix[i] != want.Pix[i] {
