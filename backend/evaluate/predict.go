@@ -6,6 +6,7 @@ package evaluate
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -95,11 +96,14 @@ func (s *Service) PredictImage(ctx context.Context, jobID string, imageID int64)
 	}
 	jobDir := s.Builder.JobDir(j.ProjectID, j.PipelineID, j.ID)
 	modelDir := filepath.Join(jobDir, "models")
-	mj, err := os.ReadFile(filepath.Join(modelDir, "model.json"))
-	if err != nil {
+	kind, err := dataset.ReadModelKind(modelDir)
+	if errors.Is(err, os.ErrNotExist) {
 		return nil, backend.Errorf(backend.EINVALID, "job %s has no model this app can run (models/model.json)", j.ID)
 	}
-	if err := s.checkFormat(j.ID, mj); err != nil {
+	if err != nil {
+		return nil, backend.Errorf(backend.EINVALID, "job %s: %v", j.ID, err)
+	}
+	if err := s.checkFormat(j.ID, kind); err != nil {
 		return nil, err
 	}
 	predict, err := s.Load(modelDir)
@@ -227,19 +231,9 @@ func writePNG(path string, img image.Image) error {
 	return os.Rename(tmp, path)
 }
 
-// checkFormat refuses a model whose format Predict does not run.
-func (s *Service) checkFormat(jobID string, modelJSON []byte) error {
-	if s.ModelFormat == "" {
-		return nil
-	}
-	var info struct {
-		Format  string `json:"format"`
-		Trainer string `json:"trainer"`
-	}
-	if err := json.Unmarshal(modelJSON, &info); err != nil {
-		return backend.Errorf(backend.EINVALID, "job %s: models/model.json: %v", jobID, err)
-	}
-	if info.Format == s.ModelFormat {
+// checkFormat refuses a model whose format Load does not run.
+func (s *Service) checkFormat(jobID string, info dataset.ModelKind) error {
+	if s.ModelFormat == "" || info.Format == s.ModelFormat {
 		return nil
 	}
 	return backend.Errorf(backend.EINVALID, "job %s's model (%s, by the %s) runs on a GPU agent, not in this app, which runs "+

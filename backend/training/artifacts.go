@@ -9,6 +9,7 @@ import (
 
 	"github.com/tessera-lab/tessera/backend"
 	"github.com/tessera-lab/tessera/backend/broker"
+	"github.com/tessera-lab/tessera/backend/dataset"
 )
 
 // artifactsMarker in a job folder says its results were fetched.
@@ -70,18 +71,11 @@ type ModelInfo struct {
 // modelInfo reads a job's models/model.json; nil when there is none.
 func (s *Service) modelInfo(j *backend.Job) *ModelInfo {
 	dir := filepath.Join(s.JobDir(j), "models")
-	b, err := os.ReadFile(filepath.Join(dir, "model.json"))
+	kind, err := dataset.ReadModelKind(dir)
 	if err != nil {
 		return nil
 	}
-	var f struct {
-		Format  string `json:"format"`
-		Trainer string `json:"trainer"`
-	}
-	if json.Unmarshal(b, &f) != nil {
-		return nil
-	}
-	m := ModelInfo{Format: f.Format, Trainer: f.Trainer}
+	m := ModelInfo{Format: kind.Format, Trainer: kind.Trainer}
 	_, err = os.Stat(filepath.Join(dir, "model.onnx"))
 	m.ONNX = err == nil
 	m.RunsHere = s.RunnableModelFormat == "" || m.Format == s.RunnableModelFormat

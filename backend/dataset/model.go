@@ -1,0 +1,30 @@
+package dataset
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// ModelKind is what a trained model's models/model.json says it is: the
+// format names the trainer's layout (the CPU trainer's "tessera-cpu-unet/1",
+// the GPU trainer's "tessera-upernet-convnext/1").
+type ModelKind struct {
+	Format  string `json:"format"`
+	Trainer string `json:"trainer"`
+}
+
+// ReadModelKind reads modelsDir/model.json; an error wrapping
+// os.ErrNotExist when there is none.
+func ReadModelKind(modelsDir string) (ModelKind, error) {
+	var k ModelKind
+	b, err := os.ReadFile(filepath.Join(modelsDir, "model.json"))
+	if err != nil {
+		return k, err
+	}
+	if err := json.Unmarshal(b, &k); err != nil {
+		return k, fmt.Errorf("models/model.json: %w", err)
+	}
+	return k, nil
+}
