@@ -72,6 +72,25 @@ func writeTestPNG(t *testing.T, path string) {
 	}
 }
 
+// startApp opens Tessera on data as the app does: its broker (listening
+// on listen for agents, when set), the background work and the training
+// side with a local worker offering trainers.
+func startApp(t *testing.T, data, listen, token string, trainers []agent.Trainer) *Instance {
+	t.Helper()
+	inst, err := open(context.Background(), &common{data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := inst.startBroker(context.Background(), listen, token); err != nil {
+		t.Fatal(err)
+	}
+	if err := inst.startBackground(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	inst.startTraining(context.Background(), trainers)
+	return inst
+}
+
 func waitJob(t *testing.T, inst *Instance, id string, cond func(*backend.Job) bool) *backend.Job {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
@@ -107,21 +126,7 @@ func TestAppRestartMidJobLosesAndDoublesNoLine(t *testing.T) {
 	prepare(t, data)
 	bin := buildFake(t)
 	addr, token := freePort(t), "a-long-enough-agent-token"
-	c := &common{data: data}
-	start := func() *Instance {
-		inst, err := open(context.Background(), c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := inst.startBroker(context.Background(), addr, token); err != nil {
-			t.Fatal(err)
-		}
-		if err := inst.startBackground(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		inst.startTraining(context.Background(), nil)
-		return inst
-	}
+	start := func() *Instance { return startApp(t, data, addr, token, nil) }
 	inst := start()
 	actx, stop := context.WithCancel(context.Background())
 	agentDone := make(chan error, 1)
@@ -199,19 +204,9 @@ func TestCancelStopsARunningJob(t *testing.T) {
 	data := t.TempDir()
 	prepare(t, data)
 	bin := buildFake(t)
-	inst, err := open(context.Background(), &common{data: data})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer inst.Close()
-	if err := inst.startBroker(context.Background(), "", ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := inst.startBackground(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	inst.startTraining(context.Background(), []agent.Trainer{agent.ProcessTrainer{Path: bin,
+	inst := startApp(t, data, "", "", []agent.Trainer{agent.ProcessTrainer{Path: bin,
 		TrainerInfo: jobproto.TrainerInfo{Name: "fake", ConfigSchema: fakeSchema}}})
+	defer inst.Close()
 	req := training.JobRequest{ProjectID: 1, Worker: LocalWorker, Config: map[string]any{"behaviour": "hang"}}
 	if err := waitForWorker(context.Background(), inst, req); err != nil {
 		t.Fatal(err)
@@ -256,21 +251,7 @@ func TestCancelStopsARunningJob(t *testing.T) {
 func TestReopenedAppResumesTheLocalJob(t *testing.T) {
 	data := t.TempDir()
 	prepare(t, data)
-	c := &common{data: data}
-	start := func() *Instance {
-		inst, err := open(context.Background(), c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := inst.startBroker(context.Background(), "", ""); err != nil {
-			t.Fatal(err)
-		}
-		if err := inst.startBackground(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		inst.startTraining(context.Background(), builtinTrainers())
-		return inst
-	}
+	start := func() *Instance { return startApp(t, data, "", "", builtinTrainers()) }
 	inst := start()
 	const epochs = 6
 	req := training.JobRequest{ProjectID: 1, Worker: LocalWorker, Trainer: "cpu",
