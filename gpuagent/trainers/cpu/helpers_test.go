@@ -197,18 +197,6 @@ func readJSON(t testing.TB, path string) map[string]any {
 
 func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
 
-func writeGrayPNG(path string, img image.Image) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
 func writeJSONFile(path string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {

@@ -243,15 +243,15 @@ func TestBadInput(t *testing.T) {
 		{"missing image", func(d string) error { return os.Remove(filepath.Join(d, "images", "tile_001.png")) }, "images/tile_001.png is missing"},
 		{"missing mask", func(d string) error { return os.Remove(filepath.Join(d, "masks", "tile_003.png")) }, "masks/tile_003.png is missing"},
 		{"size mismatch", func(d string) error {
-			return writeGrayPNG(filepath.Join(d, "masks", "tile_002.png"), image.NewGray(image.Rect(0, 0, 31, 32)))
+			return writePNG(filepath.Join(d, "masks", "tile_002.png"), image.NewGray(image.Rect(0, 0, 31, 32)))
 		}, "masks/tile_002.png is 31×32 but images/tile_002.png is 32×32"},
 		{"unknown class", func(d string) error {
 			m := image.NewGray(image.Rect(0, 0, 32, 32))
 			m.Pix[5] = 7
-			return writeGrayPNG(filepath.Join(d, "masks", "tile_000.png"), m)
+			return writePNG(filepath.Join(d, "masks", "tile_000.png"), m)
 		}, "masks/tile_000.png: pixel (5, 0) is 7"},
 		{"16-bit mask", func(d string) error {
-			return writeGrayPNG(filepath.Join(d, "masks", "tile_000.png"), image.NewGray16(image.Rect(0, 0, 32, 32)))
+			return writePNG(filepath.Join(d, "masks", "tile_000.png"), image.NewGray16(image.Rect(0, 0, 32, 32)))
 		}, "masks/tile_000.png is not an 8-bit class-index PNG"},
 		{"corrupt image", func(d string) error {
 			return os.WriteFile(filepath.Join(d, "images", "tile_001.png"), []byte("not a png"), 0o644)
