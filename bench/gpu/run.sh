@@ -8,7 +8,8 @@
 # OUT (default /tmp/gpu-check-out) gets check.json and the logs.
 # CHECKS=learn,resume,bench picks check.py's parts (none: skip it);
 # CHECK_ARGS passes more (e.g. --no-reference); AGENT_TEST=0 skips the
-# Go agent test.
+# Go agent test; PROFILE=eager,compile (profile.py's variants) first
+# profiles the training step into OUT/profile.
 set -u
 cd "$(dirname "$0")/../.."
 BIN=bench/gpu/bin
@@ -25,6 +26,10 @@ mkdir -p "$OUT"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
 python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__)'
 rc=0
+if [ -n "${PROFILE:-}" ]; then
+	python3 bench/gpu/profile.py --out "$OUT/profile" --variants "$PROFILE" 2>&1 | tee "$OUT/profile.log"
+	[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+fi
 [ "${CHECKS:-}" = none ] || python3 bench/gpu/check.py --trainer gpuagent/trainers/pytorch --gen "$BIN/cputrainer" \
 	--work /tmp/gpu-check --out "$OUT" --only "${CHECKS:-learn,resume,bench}" ${CHECK_ARGS:-} 2>&1 | tee "$OUT/check.log" || rc=1
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1

@@ -11,6 +11,8 @@ describe('reading metrics.json', () => {
     expect(ev.training).not.toBeNull();
     expect(describeTraining(ev.training!)).toBe('Trained at 119.8 images/s on NVIDIA H100 80GB HBM3 (bf16, peak GPU memory 19.1 GiB).');
     expect(ev.extra).toEqual([]);
+    const both = readEvaluation({ training: { images_per_second: 98.2, training_images_per_second: 119.8, device: 'NVIDIA H100 80GB HBM3' } });
+    expect(describeTraining(both.training!)).toBe('Trained at 119.8 images/s on NVIDIA H100 80GB HBM3 (98.2 images/s end to end).');
     expect(readEvaluation({ mean_iou: 0.5 }).training).toBeNull();
     expect(readEvaluation({ training: 'fast' }).training).toBeNull();
   });

@@ -22,8 +22,9 @@ of the same job continues from it.
 
 Modules: __main__ (command line), config, data (tiles and masks), model
 (UperNet ConvNeXt, pretrained weights), run (epochs, validation, results),
-checkpoint (resume folder), snapshot (state copied off the GPU), export
-(ONNX), metrics (IoU, the spec's block), files, probe, common.
+warmup (first steps while the tiles load), checkpoint (resume folder),
+snapshot (state copied off the GPU), export (ONNX), metrics (IoU, the
+spec's block), files, probe, common.
 
 Exit status: 0 done; 1 bad input or a failure (the reason is the last stderr
 line); 2 bad command line; 143 stopped by SIGTERM or an interrupt.

@@ -2,6 +2,9 @@
 
 import sys
 import threading
+import time
+
+STARTED = time.time()  # when the trainer's process began (this package's import)
 
 MODEL_FORMAT = "tessera-upernet-convnext/1"
 CHECKPOINT_FORMAT = "tessera-upernet-convnext-checkpoint/1"

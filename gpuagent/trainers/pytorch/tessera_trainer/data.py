@@ -42,6 +42,29 @@ def read_metadata(job_dir):
     return md, train, val, classes, ignore
 
 
+def canvas_of(tile_size, input_size):
+    """(scale, canvas): tiles are scaled down to input_size at most and
+    padded to a square of a multiple of the backbone's stride."""
+    scale = min(1.0, input_size / tile_size)
+    return scale, -(-max(1, round(tile_size * scale)) // STRIDE) * STRIDE
+
+
+def peek(job_dir, input_size):
+    """What training will look like before the tiles are read, from
+    metadata.json and the image headers: (training tiles, classes, canvas),
+    or None when something does not read (loading the tiles says what)."""
+    from PIL import Image
+    try:
+        _, train, val, classes, _ = read_metadata(job_dir)
+        side = 0
+        for name in train + val:
+            with Image.open(os.path.join(job_dir, "images", name)) as im:
+                side = max(side, *im.size)
+        return len(train), len(classes), canvas_of(side, input_size)[1]
+    except Exception:
+        return None
+
+
 def load_image(path):
     """An image file as float16 [h, w, 3] in [0, 1] (grey is replicated)."""
     import numpy as np
@@ -78,9 +101,10 @@ def load_mask(path, lut):
 
 
 class Data:
-    """The job's tiles, scaled, normalised and padded to a square canvas."""
+    """The job's tiles, scaled, normalised and padded to a square canvas:
+    read on the host (Data(...)), then placed for training (place)."""
 
-    def __init__(self, job_dir, input_size, device, stop):
+    def __init__(self, job_dir, input_size, stop):
         import numpy as np
         import torch
         import torch.nn.functional as F
@@ -132,8 +156,7 @@ class Data:
             raise InputError("%d of %d tiles could not be read: %s%s" % (len(errors), len(names), "; ".join(errors[:10]), more))
 
         self.tile_size = max(max(m.shape) for _, m in results)
-        self.scale = min(1.0, input_size / self.tile_size)
-        self.canvas = -(-max(1, round(self.tile_size * self.scale)) // STRIDE) * STRIDE
+        self.scale, self.canvas = canvas_of(self.tile_size, input_size)
 
         def scaled(img, mask):
             x = torch.from_numpy(img).permute(2, 0, 1)
@@ -160,12 +183,7 @@ class Data:
         std = (s2 / n - mean * mean).clamp_min(1e-12).sqrt().clamp_min(1e-3)
         self.mean, self.std = mean.tolist(), std.tolist()
 
-        # The tiles live on the GPU when they take under a quarter of its
-        # free memory; else in pinned host memory, copied per batch.
         c = self.canvas
-        need = len(names) * c * c * 7  # float16 RGB and a uint8 mask per pixel
-        self.on_gpu = device.type == "cuda" and need < torch.cuda.mem_get_info()[0] * 0.25
-        store = device if self.on_gpu else torch.device("cpu")
 
         def stack(part):
             xs = torch.zeros(len(part), 3, c, c, dtype=torch.float16)
@@ -174,10 +192,6 @@ class Data:
                 h, w = y.shape
                 xs[i, :, :h, :w] = ((x.float() - mean[:, None, None].float()) / std[:, None, None].float()).half()
                 ys[i, :h, :w] = y
-            if store.type == "cuda":
-                return xs.to(store), ys.to(store)
-            if device.type == "cuda":
-                return xs.pin_memory(), ys.pin_memory()
             return xs, ys
 
         self.train_x, self.train_y = stack(scaled_all[:n_train])
@@ -185,5 +199,21 @@ class Data:
         self.val_scaled = [tuple(y.shape) for _, y in scaled_all[n_train:]]
         # Validation compares class maps at each tile's original size.
         self.val_full = [torch.from_numpy(m) for _, m in results[n_train:]]
-        self.bytes = need
+        self.bytes = len(names) * c * c * 7  # float16 RGB and a uint8 mask per pixel
+        self.on_gpu = False
         self.seconds = time.time() - start
+
+    def place(self, device):
+        """The tiles go to the GPU when they take under a quarter of its
+        free memory (what PyTorch holds unused counts as free); else into
+        pinned host memory, copied per batch."""
+        import torch
+        if device.type != "cuda":
+            return
+        free = torch.cuda.mem_get_info()[0] + torch.cuda.memory_reserved() - torch.cuda.memory_allocated()
+        self.on_gpu = self.bytes < free * 0.25
+
+        def put(t):
+            return t.to(device) if self.on_gpu else t.pin_memory()
+        self.train_x, self.train_y = put(self.train_x), put(self.train_y)
+        self.val_x, self.val_y = put(self.val_x), put(self.val_y)

@@ -1,21 +1,24 @@
 """One training run: setup, epochs, validation and the results."""
 
+import concurrent.futures
 import inspect
 import math
 import os
+import statistics
 import time
 
 from .checkpoint import Checkpoints
-from .common import ARCHITECTURES, IGNORE, MODEL_FORMAT, STRIDE, InputError, Stopped, say
-from .data import Data
+from .common import ARCHITECTURES, IGNORE, MODEL_FORMAT, STARTED, STRIDE, InputError, Stopped, say
+from .data import Data, peek, read_metadata
 from .export import OnnxExport
 from .files import fingerprint, save_weights, write_json
 from .metrics import better, fmt, iou_of, metric_block
 from .model import build_model, load_pretrained, segment
 from .snapshot import CheckpointWriter, Snapshot, cpu_copy
+from .warmup import WarmUp, batch_for
 
 
-class Run(Checkpoints, OnnxExport):
+class Run(Checkpoints, OnnxExport, WarmUp):
     def __init__(self, args, cfg, stop):
         import torch
         self.torch = torch
@@ -52,27 +55,30 @@ class Run(Checkpoints, OnnxExport):
             self.precision = "fp16"
         self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.precision)
 
-        self.data = Data(self.job_dir, cfg["input_size"], self.device, self.stop)
-        d = self.data
+        # The tiles are read on the host while the model is built and the
+        # GPU's kernels warm up (the first steps of a new shape cost seconds).
+        with concurrent.futures.ThreadPoolExecutor(1) as ex:
+            loading = ex.submit(Data, self.job_dir, cfg["input_size"], self.stop)
+            try:
+                start_from = self.build()
+                self.warm_up(peek(self.job_dir, cfg["input_size"]), loading)
+                self.data = d = loading.result()
+            except BaseException:
+                self.stop.set()  # the loader gives up too
+                raise
+        t = time.time()
+        d.place(self.device)
         say("Loaded %d training and %d validation tiles (largest side %d px) in %.1fs; %s"
-            % (len(d.train_names), len(d.val_names), d.tile_size, d.seconds,
-               "held on the GPU (%.2f GiB)" % (d.bytes / 2 ** 30) if d.on_gpu else "held in pinned host memory"))
+            % (len(d.train_names), len(d.val_names), d.tile_size, d.seconds + time.time() - t,
+               "held on the GPU (%.2f GiB)" % (d.bytes / 2 ** 30) if d.on_gpu else "held in host memory"))
         say("Input %d×%d px: tiles scaled by %.4g; classes: %s"
             % (d.canvas, d.canvas, d.scale, ", ".join(c["name"] for c in d.classes)))
         self.check_stop()
 
-        self.model = build_model(cfg["model_architecture"], len(d.classes), torch)
-        start_from = "random start"
-        if self.args.pretrained:
-            got, of = load_pretrained(self.model, self.args.pretrained, torch)
-            start_from = "%d of %d tensors from %s" % (got, of, self.args.pretrained)
-        self.model.to(self.device, memory_format=torch.channels_last)
-        n_params = sum(p.numel() for p in self.model.parameters())
-
         n_train = len(d.train_names)
         if n_train < 2:
             raise InputError("the train split has %d tile; at least 2 are needed (batch normalisation)" % n_train)
-        self.batch = min(cfg["batch_size"], n_train)
+        self.batch = batch_for(cfg, n_train)
         self.steps = n_train // self.batch
         decay, no_decay = [], []
         for name, p in self.model.named_parameters():
@@ -100,16 +106,11 @@ class Run(Checkpoints, OnnxExport):
                 self.scaler = torch.amp.GradScaler("cuda")
             else:
                 self.scaler = torch.cuda.amp.GradScaler()
-        self.forward = segment
-        if cfg["compile"]:
-            if not hasattr(torch, "compile"):
-                raise InputError("compile needs PyTorch 2 or later (this host has %s)" % torch.__version__)
-            say("Compiling the model: the first steps take a minute or two")
-            self.forward = torch.compile(segment)
         self.gen = torch.Generator(device=self.device)
         self.gen.manual_seed(cfg["seed"] + 1)
         self.perm_gen = torch.Generator()
         self.perm_gen.manual_seed(cfg["seed"] + 2)
+        n_params = sum(p.numel() for p in self.model.parameters())
         say("Model: UperNet + ConvNeXt %s (%.1f M weights, %s); %s, %d epochs of %d steps of %d tiles, learning rate %g, %s%s, channels_last, on %s"
             % (cfg["model_architecture"].rsplit("-", 1)[-1], n_params / 1e6, start_from, how, cfg["epochs"], self.steps,
                self.batch, cfg["learning_rate"], self.precision, ", torch.compile" if cfg["compile"] else "",
@@ -120,6 +121,25 @@ class Run(Checkpoints, OnnxExport):
         self.ck_snap, self.best_snap = Snapshot(torch, self.device), Snapshot(torch, self.device)
         self.fp = fingerprint(self.job_dir, self.args.config)
         self.epoch0 = self.resume()
+
+    def build(self):
+        """The model on the device, and how it is run; returns where its
+        weights come from."""
+        torch, cfg = self.torch, self.cfg
+        self.model = build_model(cfg["model_architecture"], len(read_metadata(self.job_dir)[3]), torch)
+        start_from = "random start"
+        if self.args.pretrained:
+            got, of = load_pretrained(self.model, self.args.pretrained, torch)
+            start_from = "%d of %d tensors from %s" % (got, of, self.args.pretrained)
+        self.model.to(self.device, memory_format=torch.channels_last)
+        self.aux_w = self.model.config.auxiliary_loss_weight if self.model.auxiliary_head is not None else 0.0
+        self.forward = segment
+        if cfg["compile"]:
+            if not hasattr(torch, "compile"):
+                raise InputError("compile needs PyTorch 2 or later (this host has %s)" % torch.__version__)
+            say("Compiling the model: the first steps take a minute or two")
+            self.forward = torch.compile(segment)
+        return start_from
 
     # -------------------------------------------------------- epochs
 
@@ -165,14 +185,27 @@ class Run(Checkpoints, OnnxExport):
                 torch.zeros((), dtype=torch.float64, device=self.device),
                 torch.zeros((), dtype=torch.long, device=self.device))
 
+    def step_loss(self, x, y):
+        """A training batch's forward pass: (the loss to minimise, the main
+        head's summed loss, the labelled pixels, the logits)."""
+        F = self.torch.nn.functional
+        target = y.long()
+        n = (y != IGNORE).sum()
+        with self.autocast():
+            logits, aux = self.forward(self.model, x)
+            main = F.cross_entropy(logits.float(), target, ignore_index=IGNORE, reduction="sum")
+            loss = main / n.clamp_min(1)
+            if aux is not None:
+                loss = loss + self.aux_w * F.cross_entropy(aux.float(), target, ignore_index=IGNORE, reduction="sum") / n.clamp_min(1)
+        return loss, main, n, logits
+
     def train_epoch(self, epoch):
-        torch, d, F = self.torch, self.data, self.torch.nn.functional
+        torch, d = self.torch, self.data
         self.model.train()
         conf, loss_sum, pixels = self.tallies()
         perm = torch.randperm(len(d.train_names), generator=self.perm_gen)
         if d.on_gpu:
             perm = perm.to(self.device)
-        aux_w = self.model.config.auxiliary_loss_weight if self.model.auxiliary_head is not None else 0.0
         last_print = 0.0
         for s in range(self.steps):
             self.check_stop()
@@ -185,14 +218,7 @@ class Run(Checkpoints, OnnxExport):
             if s == 0:  # last epoch's snapshots are copied before this changes them
                 self.ck_snap.fence(0)
                 self.best_snap.fence(0)
-            target = y.long()
-            n = (y != IGNORE).sum()
-            with self.autocast():
-                logits, aux = self.forward(self.model, x)
-                main = F.cross_entropy(logits.float(), target, ignore_index=IGNORE, reduction="sum")
-                loss = main / n.clamp_min(1)
-                if aux is not None:
-                    loss = loss + aux_w * F.cross_entropy(aux.float(), target, ignore_index=IGNORE, reduction="sum") / n.clamp_min(1)
+            loss, main, n, logits = self.step_loss(x, y)
             self.optimizer.zero_grad(set_to_none=True)
             if s == 0:
                 self.ck_snap.fence()
@@ -222,16 +248,21 @@ class Run(Checkpoints, OnnxExport):
         torch, d, F = self.torch, self.data, self.torch.nn.functional
         self.model.eval()
         conf, loss_sum, pixels = self.tallies()
-        vb = max(1, self.batch * 2)
+        # Batches of the training batch's shape, the last one padded: a new
+        # shape would cost its first-time set-up again (about a second).
+        vb = self.batch
         with torch.inference_mode(), self.autocast():
             for i in range(0, len(d.val_names), vb):
                 self.check_stop()
                 x = self.to_input(d.val_x[i:i + vb])
                 y = d.val_y[i:i + vb].to(self.device, non_blocking=True)
-                logits, _ = self.forward(self.model, x, aux=False)
+                rows = x.shape[0]
+                if rows < vb:
+                    x = torch.cat([x, x.new_zeros((vb - rows,) + tuple(x.shape[1:]))]).contiguous(memory_format=torch.channels_last)
+                logits = self.forward(self.model, x, aux=False)[0][:rows]
                 loss_sum += F.cross_entropy(logits.float(), y.long(), ignore_index=IGNORE, reduction="sum").double()
                 pixels += (y != IGNORE).sum()
-                for j in range(x.shape[0]):
+                for j in range(rows):
                     k = i + j
                     sh, sw = d.val_scaled[k]
                     full = d.val_full[k].to(self.device, non_blocking=True)
@@ -258,7 +289,7 @@ class Run(Checkpoints, OnnxExport):
         torch, cfg = self.torch, self.cfg
         self.setup()
         cuda = self.device.type == "cuda"
-        images, t0 = 0, time.time()
+        images, rates, t0 = 0, [], time.time()
         for epoch in range(self.epoch0 + 1, cfg["epochs"] + 1):
             te = time.time()
             train_loss, train_conf = self.train_epoch(epoch)
@@ -273,6 +304,7 @@ class Run(Checkpoints, OnnxExport):
             say(metric_block(m, cfg["epochs"], self.data.classes))
             n = self.steps * self.batch
             images += n
+            rates.append(n / max(tv - te, 1e-9))
             mem = ", peak GPU memory %.1f GiB" % (torch.cuda.max_memory_allocated() / 2 ** 30) if cuda else ""
             say("Epoch %d: %d tiles trained in %.2fs (%.1f images/s), validation %.2fs%s"
                 % (epoch, n, tv - te, n / max(tv - te, 1e-9), tend - tv, mem))
@@ -284,19 +316,30 @@ class Run(Checkpoints, OnnxExport):
                 self.best_state = dict(buffers, **params)
                 say("Best model so far: epoch %d, Val IoU %s" % (epoch, fmt(m["val_iou"])))
             self.save_checkpoint(epoch, changed)
-        train_seconds = time.time() - t0
-        self.throughput = {"images": images, "seconds": round(train_seconds, 3),
-                           "images_per_second": round(images / train_seconds, 2) if images and train_seconds > 0 else None,
-                           "peak_gpu_memory_mb": torch.cuda.max_memory_allocated() // (1 << 20) if cuda else None,
-                           "device": torch.cuda.get_device_name(self.device) if cuda else "cpu",
-                           "precision": self.precision, "compile": cfg["compile"], "batch_size": self.batch,
-                           "data_on_gpu": self.data.on_gpu, "data_loading_seconds": round(self.data.seconds, 3)}
-        if images:
-            say("Training throughput: %d images in %.2fs, %.1f images/s end to end (augmentation, validation and checkpoint snapshots included)%s"
-                % (images, train_seconds, images / train_seconds,
-                   "; peak GPU memory %.1f GiB" % (torch.cuda.max_memory_allocated() / 2 ** 30) if cuda else ""))
+        self.throughput = self.speed(images, rates, time.time() - t0)
         self.writer.wait()
         self.finish()
+
+    def speed(self, images, rates, loop_seconds):
+        """metrics.json's "training": images/s end to end (from the trainer's
+        start: loading, warm-up, validation, checkpoints) and while training
+        (the median epoch, the first left out when there are more)."""
+        torch = self.torch
+        cuda = self.device.type == "cuda"
+        total = time.time() - STARTED
+        steady = statistics.median(rates[1:] or rates) if rates else None
+        peak = torch.cuda.max_memory_allocated() if cuda else None
+        if images:
+            say("Training throughput: %.1f images/s while training; %d images in %.1fs from the trainer's start, "
+                "%.1f images/s end to end (loading, warm-up, validation and checkpoints included)%s"
+                % (steady, images, total, images / total, "; peak GPU memory %.1f GiB" % (peak / 2 ** 30) if cuda else ""))
+        return {"images": images, "seconds": round(total, 3), "epochs_seconds": round(loop_seconds, 3),
+                "images_per_second": round(images / total, 2) if images else None,
+                "training_images_per_second": round(steady, 2) if steady else None,
+                "peak_gpu_memory_mb": peak // (1 << 20) if cuda else None,
+                "device": torch.cuda.get_device_name(self.device) if cuda else "cpu",
+                "precision": self.precision, "compile": self.cfg["compile"], "batch_size": self.batch,
+                "data_on_gpu": self.data.on_gpu, "data_loading_seconds": round(self.data.seconds, 3)}
 
     # -------------------------------------------------------- results
 
