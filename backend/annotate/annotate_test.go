@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tessera-lab/tessera/backend"
@@ -142,6 +144,49 @@ func TestSaveReadAndConflict(t *testing.T) {
 	}
 	if p.Classes[0].Name != "nucleus" || p.Classes[0].Labels != 1 || p.Classes[2].Name != "virus" {
 		t.Fatalf("class counts %+v", p.Classes)
+	}
+}
+
+// Students saving one tile from the same revision at the same moment: one
+// save wins and its labels are the file's; the others are told to reload,
+// and none of them overwrote the winner's file.
+func TestConcurrentSavesKeepTheWinnersLabels(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t)
+	tile := fx.tiles[0]
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f := parse(t, fmt.Sprintf(`{"labels":[{"label_type":"polygon","object_id":"by-%d","label_class":"nucleus","regions":[%s]}]}`,
+				i, square(10, 10, 50, 50)))
+			_, errs[i] = fx.svc.SaveTileLabels(ctx, fmt.Sprintf("student%d", i), tile.ID, f, 0, 1)
+		}()
+	}
+	wg.Wait()
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && winner >= 0:
+			t.Fatalf("students %d and %d both saved revision 0", winner, i)
+		case err == nil:
+			winner = i
+		case backend.ErrorCode(err) != backend.ECONFLICT:
+			t.Fatalf("student %d: %v, want a conflict", i, err)
+		}
+	}
+	if winner < 0 {
+		t.Fatal("no save succeeded")
+	}
+	got, err := fx.svc.TileLabels(ctx, tile.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Revision != 1 || len(got.Labels.Labels) != 1 || got.Labels.Labels[0].ObjectID != fmt.Sprintf("by-%d", winner) {
+		t.Fatalf("revision %d, labels %+v: want student %d's label at revision 1", got.Revision, got.Labels.Labels, winner)
 	}
 }
 

@@ -38,6 +38,8 @@ type Service struct {
 	Store   Store
 	Layout  backend.Layout
 	Emitter backend.Emitter // may be nil
+
+	saves tileLocks
 }
 
 func (s *Service) emit(typ string, projectID int64, data any) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"slices"
@@ -165,8 +166,11 @@ func (s *Service) SaveTileLabels(ctx context.Context, user string, tileID int64,
 }
 
 // save writes the file first, then the index: a crash between the two
-// leaves a newer file than its index says, never lost labels.
+// leaves a newer file than its index says, never lost labels. Saves of one
+// tile take turns, so that of two saves of the same revision the second is
+// refused before it writes the file.
 func (s *Service) save(ctx context.Context, m *backend.Image, t *backend.Tile, f *labels.File, user string, baseRevision *int64, seconds float64) (*SaveResult, error) {
+	defer s.saves.lock(fmt.Sprintf("%d/%s", m.ProjectID, t.Name))()
 	cur, err := s.Store.FindAnnotation(ctx, m.ProjectID, t.Name)
 	if err != nil {
 		return nil, err

@@ -63,14 +63,26 @@ func (d *DB) SaveAnnotation(ctx context.Context, a *backend.Annotation, baseRevi
 		complete = 1
 	}
 	now := d.Now()
+	stale := backend.Errorf(backend.ECONFLICT, "tile %s was saved by someone else meanwhile (yours was revision %d): reload it", a.TileName, baseRevision)
 	if exists {
-		_, err = tx.ExecContext(ctx, d.rebind(`UPDATE annotations SET image_id = ?, revision = ?, labels = ?, complete = ?, classes = ?,
-			edited_by = ?, updated_at = ? WHERE project_id = ? AND tile_name = ?`),
-			a.ImageID, cur+1, a.Labels, complete, a.Classes, a.EditedBy, now, a.ProjectID, a.TileName)
+		// Only if the row is still at cur: under PostgreSQL's read committed
+		// another save may have moved it since the SELECT.
+		var res sql.Result
+		res, err = tx.ExecContext(ctx, d.rebind(`UPDATE annotations SET image_id = ?, revision = revision + 1, labels = ?, complete = ?, classes = ?,
+			edited_by = ?, updated_at = ? WHERE project_id = ? AND tile_name = ? AND revision = ?`),
+			a.ImageID, a.Labels, complete, a.Classes, a.EditedBy, now, a.ProjectID, a.TileName, cur)
+		if err == nil {
+			if n, _ := res.RowsAffected(); n != 1 {
+				return 0, stale
+			}
+		}
 	} else {
 		_, err = tx.ExecContext(ctx, d.rebind(`INSERT INTO annotations (project_id, tile_name, image_id, revision, labels, complete,
 			classes, edited_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			a.ProjectID, a.TileName, a.ImageID, cur+1, a.Labels, complete, a.Classes, a.EditedBy, now)
+		if errors.Is(wrapError(err), errUnique) {
+			return 0, stale
+		}
 	}
 	if err != nil {
 		return 0, wrapError(err)
