@@ -120,6 +120,21 @@ func TestJobCompletes(t *testing.T) {
 	}
 }
 
+// The trainer runs with the agent's environment but not its broker token
+// (not parallel: it sets the process's environment).
+func TestTrainerDoesNotSeeTheAgentToken(t *testing.T) {
+	t.Setenv("TESSERA_AGENT_TOKEN", testToken)
+	e := newEnv(t)
+	e.startAgent(Config{Name: "tidy", WorkDir: t.TempDir(), AckWait: 2 * time.Second})
+	w := e.watch("j-env")
+	e.publishJob(jobproto.JobMessage{JobID: "j-env", ProjectID: "p1", Config: map[string]any{"epochs": 1}}, "")
+	w.waitStatus(30*time.Second, 1, jobproto.StatusCompleted)
+	lines := strings.Join(texts(w.lines(1)), "\n")
+	if !strings.Contains(lines, "agent token in my environment: false") {
+		t.Errorf("the trainer saw the agent's token, or said nothing:\n%s", lines)
+	}
+}
+
 func TestInvalidConfigFails(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,7 +28,7 @@ func (j *job) train(tr Trainer, cfg map[string]any) outcome {
 	if cmd.Dir == "" {
 		cmd.Dir = j.dir
 	}
-	cmd.Env = append(cmd.Environ(),
+	cmd.Env = append(withoutSecrets(cmd.Environ()),
 		"TESSERA_JOB_ID="+j.m.JobID,
 		"TESSERA_ATTEMPT="+strconv.Itoa(j.attempt),
 		"TESSERA_JOB_DIR="+j.dir,
@@ -208,4 +209,17 @@ func (j *job) keepLog() {
 	if err := uploadLog(ctx, j.a.artifacts, j.m.JobID, j.dir); err != nil && !errors.Is(err, os.ErrNotExist) {
 		j.a.cfg.Logf("job %s: upload train.log: %v", j.m.JobID, err)
 	}
+}
+
+// withoutSecrets is the agent's environment less what a trainer must not
+// see: the broker token (a trainer, and any package it imports, would
+// otherwise hold the agent's rights on the broker).
+func withoutSecrets(env []string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "TESSERA_AGENT_TOKEN=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

@@ -5,9 +5,13 @@
 // The agent asks the host first (Probe: python3, torch, transformers,
 // numpy, Pillow, safetensors importable, a CUDA GPU visible) and offers
 // the trainer only when all are there. For a job, Command writes the
-// package into the job folder and runs it there with the host's python3:
+// package and a launcher into JOB/.tessera-trainer/ and runs it in the job
+// folder with the host's python3:
 //
-//	python3 -u -m tessera_trainer --job-dir JOB --config JOB/config.json [--pretrained FILE]
+//	python3 -u JOB/.tessera-trainer/launch.py --job-dir JOB --config JOB/config.json [--pretrained FILE]
+//
+// (a script, not `-m`: Python then puts the launcher's folder first on its
+// import path, not the job folder, whose files come from the training set).
 //
 // The trainer speaks the trainer contract (gpuagent/CONTRACT.md §9) and
 // writes what the CPU trainer writes: models/best.safetensors,

@@ -59,13 +59,14 @@ func Probe(ctx context.Context, python string) (Report, error) {
 		return Report{}, err
 	}
 	defer os.RemoveAll(dir)
-	if err := WritePackage(dir); err != nil {
+	launch, err := WritePackage(dir)
+	if err != nil {
 		return Report{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, ProbeTimeout)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, python, moduleArgs("--probe")...)
+	cmd := exec.CommandContext(ctx, python, scriptArgs(launch, "--probe")...)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

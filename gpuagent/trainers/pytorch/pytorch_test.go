@@ -59,15 +59,19 @@ func TestTrainerReadsTheSchemasConfig(t *testing.T) {
 		t.Skip("no python3 on this machine")
 	}
 	dir := t.TempDir()
-	if err := WritePackage(dir); err != nil {
+	launch, err := WritePackage(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
+	// The job folder is the training set's: a json.py there must not be
+	// what the trainer imports as json.
+	os.WriteFile(filepath.Join(dir, "json.py"), []byte("raise SystemExit('the job folder json.py was imported')\n"), 0o644)
 	check := func(cfg map[string]any) (string, error) {
 		b, _ := json.Marshal(cfg)
 		path := filepath.Join(dir, "config.json")
 		os.WriteFile(path, b, 0o644)
 		var stdout, stderr bytes.Buffer
-		cmd := exec.Command(py, moduleArgs("--check-config", "--config", path)...)
+		cmd := exec.Command(py, scriptArgs(launch, "--check-config", "--config", path)...)
 		cmd.Dir = dir
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		err := cmd.Run()
@@ -115,25 +119,26 @@ func jsonText(v any) string {
 
 func TestCommandWritesThePackageAndPassesPretrainedWeights(t *testing.T) {
 	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, Package), 0o755)
-	os.WriteFile(filepath.Join(dir, Package, "stale.py"), []byte("raise SystemExit(9)"), 0o644) // an archive's leftover
+	pkg := filepath.Join(dir, Home, Package)
+	os.MkdirAll(pkg, 0o755)
+	os.WriteFile(filepath.Join(pkg, "stale.py"), []byte("raise SystemExit(9)"), 0o644) // an archive's leftover
 	tr := Trainer{Python: "/opt/py/bin/python3", Pretrained: map[string]string{"upernet-convnext-base": "/w/base.safetensors"}}
 	cmd, err := tr.Command(context.Background(), dir, map[string]any{"model_architecture": "upernet-convnext-base"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want, _ := fs.ReadDir(source, Package)
-	got, err := os.ReadDir(filepath.Join(dir, Package))
+	got, err := os.ReadDir(pkg)
 	if err != nil || len(got) != len(want) || len(want) < 10 {
 		t.Fatalf("the job folder's package has %d files, the embedded one %d: %v", len(got), len(want), err)
 	}
 	for _, f := range want {
 		a, _ := source.ReadFile(Package + "/" + f.Name())
-		if b, err := os.ReadFile(filepath.Join(dir, Package, f.Name())); err != nil || !bytes.Equal(a, b) {
+		if b, err := os.ReadFile(filepath.Join(pkg, f.Name())); err != nil || !bytes.Equal(a, b) {
 			t.Errorf("%s differs from the embedded one: %v", f.Name(), err)
 		}
 	}
-	wantArgs := []string{"/opt/py/bin/python3", "-u", "-m", "tessera_trainer", "--job-dir", dir,
+	wantArgs := []string{"/opt/py/bin/python3", "-u", filepath.Join(dir, Home, "launch.py"), "--job-dir", dir,
 		"--config", filepath.Join(dir, "config.json"), "--pretrained", "/w/base.safetensors"}
 	if !slices.Equal(cmd.Args, wantArgs) || cmd.Dir != dir {
 		t.Errorf("command %q in %s, want %q in %s", cmd.Args, cmd.Dir, wantArgs, dir)

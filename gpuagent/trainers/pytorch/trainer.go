@@ -17,42 +17,59 @@ import (
 const Name = "pytorch"
 
 // Package is the trainer's Python package, as embedded and as written into
-// a job folder; it runs as `python3 -m tessera_trainer` from the folder
-// that holds it.
+// a job folder's Home.
 const Package = "tessera_trainer"
+
+// Home is the folder, inside a job folder, that holds the package and its
+// launcher. The launcher runs as a script, so Python's import path starts
+// at Home: the job folder itself, which holds the training set's files, is
+// never on it (a json.py there must not replace the standard library's).
+const Home = ".tessera-trainer"
+
+const launcherName = "launch.py"
+
+const launcher = `"""Runs tessera_trainer, found next to this file; see the package's doc."""
+import runpy
+
+runpy.run_module("tessera_trainer", run_name="__main__", alter_sys=True)
+`
 
 //go:embed tessera_trainer/*.py
 var source embed.FS
 
-// WritePackage writes the trainer's Python package into dir (as
-// dir/tessera_trainer/), replacing what an earlier copy had.
-func WritePackage(dir string) error {
-	pkg := filepath.Join(dir, Package)
-	if err := os.RemoveAll(pkg); err != nil {
-		return err
+// WritePackage writes the trainer's launcher and Python package into
+// dir/Home, replacing whatever was there (the training set may have held
+// anything under that name); it returns the launcher's path.
+func WritePackage(dir string) (string, error) {
+	home := filepath.Join(dir, Home)
+	pkg := filepath.Join(home, Package)
+	if err := os.RemoveAll(home); err != nil {
+		return "", err
 	}
 	if err := os.MkdirAll(pkg, 0o755); err != nil {
-		return err
+		return "", err
 	}
 	files, err := fs.ReadDir(source, Package)
 	if err != nil {
-		return err
+		return "", err
 	}
 	for _, f := range files {
 		b, err := source.ReadFile(Package + "/" + f.Name())
 		if err != nil {
-			return err
+			return "", err
 		}
 		if err := os.WriteFile(filepath.Join(pkg, f.Name()), b, 0o644); err != nil {
-			return err
+			return "", err
 		}
 	}
-	return nil
+	path := filepath.Join(home, launcherName)
+	return path, os.WriteFile(path, []byte(launcher), 0o644)
 }
 
-// moduleArgs is the interpreter's command line for the package: run it
-// from the folder that holds it.
-func moduleArgs(args ...string) []string { return append([]string{"-u", "-m", Package}, args...) }
+// scriptArgs is the interpreter's command line for the launcher.
+func scriptArgs(launcher string, args ...string) []string {
+	return append([]string{"-u", launcher}, args...)
+}
 
 func interpreter(python string) string {
 	if python == "" {
@@ -88,14 +105,15 @@ func (t Trainer) Info() jobproto.TrainerInfo {
 // Command writes the trainer's package into the job folder and returns
 // the command that runs it there.
 func (t Trainer) Command(_ context.Context, jobDir string, cfg map[string]any) (*exec.Cmd, error) {
-	if err := WritePackage(jobDir); err != nil {
+	launch, err := WritePackage(jobDir)
+	if err != nil {
 		return nil, fmt.Errorf("writing the trainer: %w", err)
 	}
 	args := []string{"--job-dir", jobDir, "--config", filepath.Join(jobDir, agent.ConfigFile)}
 	if arch, _ := cfg["model_architecture"].(string); t.Pretrained[arch] != "" {
 		args = append(args, "--pretrained", t.Pretrained[arch])
 	}
-	cmd := exec.Command(interpreter(t.Python), moduleArgs(args...)...)
+	cmd := exec.Command(interpreter(t.Python), scriptArgs(launch, args...)...)
 	cmd.Dir = jobDir
 	return cmd, nil
 }

@@ -67,6 +67,8 @@ func main() {
 	}
 	images, _ := os.ReadDir(filepath.Join(*jobDir, "images"))
 	fmt.Printf("fake trainer: %s, %d images, metadata %s\n", cfg.Behaviour, len(images), meta)
+	_, token := os.LookupEnv("TESSERA_AGENT_TOKEN")
+	fmt.Printf("fake trainer: agent token in my environment: %t\n", token)
 
 	attempt, _ := strconv.Atoi(os.Getenv("TESSERA_ATTEMPT"))
 	switch b := cfg.Behaviour; {

@@ -1,18 +1,19 @@
 """Tessera's GPU trainer: UperNet with a ConvNeXt backbone (Hugging Face
 transformers), trained with PyTorch on an NVIDIA GPU.
 
-The gpuagent binary embeds this package, writes it into the job folder and
-runs, from there,
+The gpuagent binary embeds this package, writes it and a launcher (runpy)
+into DIR/.tessera-trainer/ and runs, in the job folder,
 
-    python3 -u -m tessera_trainer --job-dir DIR --config DIR/config.json [--pretrained FILE]
+    python3 -u DIR/.tessera-trainer/launch.py --job-dir DIR --config DIR/config.json [--pretrained FILE]
 
-as the trainer contract says (gpuagent/CONTRACT.md §9): it reads the
+as the trainer contract says (gpuagent/CONTRACT.md §9); `python3 -m
+tessera_trainer …` from the package's parent folder works too. It reads the
 trainingjob folder (metadata.json, images/, masks/), prints the spec's metric
 block after every epoch, and writes models/ (best and last weights as
 safetensors, model.json, model.onnx), predictions/ (the best model's class
 map of every validation tile) and metrics.json, shaped as the CPU trainer's.
 
-`python3 -m tessera_trainer --probe` prints one JSON line saying whether this host
+`--probe` prints one JSON line saying whether this host
 can run it (python, torch, transformers, CUDA, the GPU); the agent offers the
 trainer only when it can.
 

@@ -150,7 +150,8 @@ class Run(Checkpoints, OnnxExport, WarmUp):
         for i, op in enumerate((lambda t: t.flip(-1), lambda t: t.flip(-2), lambda t: t.transpose(-1, -2))):
             x = torch.where(f[i].view(-1, 1, 1, 1), op(x), x)
             y = torch.where(f[i].view(-1, 1, 1), op(y), y)
-        return x, y
+        # The model's layout (a transposed tile is not): the warm-up's too.
+        return x.contiguous(memory_format=torch.channels_last), y
 
     def autocast(self):
         torch = self.torch
