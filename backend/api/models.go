@@ -39,9 +39,10 @@ func (h *Handler) exportModel(w http.ResponseWriter, r *http.Request) {
 	io.Copy(w, tmp)
 }
 
-// importModel takes a model file as the raw request body.
+// importModel takes a model file as the raw request body. It makes a
+// pipeline ("Imported models"), so it takes the right to create one.
 func (h *Handler) importModel(w http.ResponseWriter, r *http.Request) {
-	u := h.allow(w, r, auth.ConfigureTrain)
+	u := h.allow(w, r, auth.CreatePipeline)
 	if u == nil {
 		return
 	}

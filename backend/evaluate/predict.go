@@ -14,6 +14,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/tessera-lab/tessera/backend"
@@ -49,6 +50,10 @@ type Service struct {
 	// OverlaySide bounds the overlay's longer side; the class map keeps
 	// the image's full size.
 	OverlaySide int
+
+	// one runs predictions one at a time: each holds a class map of its
+	// whole image (up to a byte per pixel) and all the CPU it gets.
+	one sync.Mutex
 }
 
 // Prediction describes one model's class map of one image.
@@ -104,6 +109,11 @@ func (s *Service) PredictImage(ctx context.Context, jobID string, imageID int64)
 		return nil, backend.Errorf(backend.EINVALID, "job %s: %v", j.ID, err)
 	}
 	if err := s.checkFormat(j.ID, kind); err != nil {
+		return nil, err
+	}
+	s.one.Lock()
+	defer s.one.Unlock()
+	if err := ctx.Err(); err != nil { // the caller left while another ran
 		return nil, err
 	}
 	predict, err := s.Load(modelDir)

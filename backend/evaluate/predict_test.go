@@ -10,7 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/tessera-lab/tessera/backend"
 	"github.com/tessera-lab/tessera/backend/annotate"
@@ -125,6 +128,37 @@ func TestPredictStitchesTilesIntoTheWholeImage(t *testing.T) {
 	list, err := svc.Predictions(ctx, m.ID)
 	if err != nil || len(list) != 1 || list[0].JobID != "done" {
 		t.Fatalf("predictions %+v %v", list, err)
+	}
+
+	// Predictions asked for at once run one after the other: each holds a
+	// class map of its whole image and the CPU.
+	var inFlight, most atomic.Int32
+	svc2 := &evaluate.Service{Store: db, Layout: layout, Builder: b, OverlaySide: 100,
+		Load: func(string) (evaluate.Predictor, error) {
+			return func(img image.Image) (*image.Gray, error) {
+				n := inFlight.Add(1)
+				defer inFlight.Add(-1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				time.Sleep(2 * time.Millisecond)
+				return threshold(img)
+			}, nil
+		}}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Add(1)
+		go func() { defer wg.Done(); _, err := svc2.PredictImage(ctx, "done", m.ID); errs <- err }()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("a concurrent prediction: %v", err)
+		}
+	}
+	if most.Load() != 1 {
+		t.Fatalf("%d predictions ran at once, want 1", most.Load())
 	}
 
 	// A GPU trainer's model is refused with the reason and where to look.

@@ -82,42 +82,30 @@ func (s *Service) ImportModel(ctx context.Context, user string, projectID int64,
 	if err != nil {
 		return nil, backend.Errorf(backend.EINVALID, "not a model file (a zip from a Tessera job): %v", err)
 	}
-	hasModel := false
-	for _, f := range zr.File {
-		if f.Name == "models/model.json" {
-			hasModel = true
-		}
-	}
-	if !hasModel {
-		return nil, backend.Errorf(backend.EINVALID, "not a model file: it has no models/model.json")
-	}
-	pl := &backend.Pipeline{ID: uuid.NewString(), Name: "Imported models", ProjectID: projectID, Worker: "imported", CreatedBy: user}
-	if err := s.DB.CreatePipeline(ctx, pl); err != nil {
+	if err := checkModelZip(zr); err != nil {
 		return nil, err
 	}
+	// Unpacked first, recorded after: a bad file leaves no pipeline behind.
+	pl := &backend.Pipeline{ID: uuid.NewString(), Name: "Imported models", ProjectID: projectID, Worker: "imported", CreatedBy: user}
 	j := &backend.Job{ID: uuid.NewString(), PipelineID: pl.ID, ProjectID: projectID, Status: jobproto.StatusCompleted,
 		Trainer: "imported", Target: "imported", Config: json.RawMessage("{}"), CreatedBy: user}
 	dir := s.JobDir(j)
-	var written int64
 	for _, f := range zr.File {
-		name := filepath.FromSlash(f.Name)
 		if f.FileInfo().IsDir() {
 			continue
 		}
-		if !f.Mode().IsRegular() || !(strings.HasPrefix(f.Name, "models/") || isModelFile(f.Name)) {
-			return nil, backend.Errorf(backend.EINVALID, "model file holds %q, which a model file does not have", f.Name)
+		dst, err := backend.SafeJoin(dir, filepath.FromSlash(f.Name))
+		if err == nil {
+			err = unzipOne(f, dst)
 		}
-		dst, err := backend.SafeJoin(dir, name)
 		if err != nil {
-			return nil, err
-		}
-		if written += int64(f.UncompressedSize64); written > maxModelZip*4 {
-			return nil, backend.Errorf(backend.ETOOLARGE, "model file unpacks to more than %d bytes", int64(maxModelZip*4))
-		}
-		if err := unzipOne(f, dst); err != nil {
 			os.RemoveAll(dir)
 			return nil, fmt.Errorf("unpack %s: %w", f.Name, err)
 		}
+	}
+	if err := s.DB.CreatePipeline(ctx, pl); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil && json.Valid(b) {
 		j.Config = b
@@ -129,6 +117,40 @@ func (s *Service) ImportModel(ctx context.Context, user string, projectID int64,
 	_ = os.WriteFile(filepath.Join(dir, artifactsMarker), nil, 0o644)
 	s.emitJob(ctx, j.ID)
 	return s.DB.FindJob(ctx, j.ID)
+}
+
+// maxModelJSON bounds each JSON file of a model file: the app reads them
+// whole whenever someone opens the job.
+const maxModelJSON = 16 << 20
+
+// checkModelZip checks a model file's entries before anything is written:
+// models/model.json is there; only models/… and the job's JSON files,
+// regular files, within the size limits.
+func checkModelZip(zr *zip.Reader) error {
+	hasModel := false
+	var total uint64
+	for _, f := range zr.File {
+		if f.FileInfo().IsDir() {
+			continue
+		}
+		if !f.Mode().IsRegular() || !(strings.HasPrefix(f.Name, "models/") || isModelFile(f.Name)) {
+			return backend.Errorf(backend.EINVALID, "model file holds %q, which a model file does not have", f.Name)
+		}
+		if _, err := backend.SafeJoin("job", filepath.FromSlash(f.Name)); err != nil {
+			return err
+		}
+		if strings.HasSuffix(f.Name, ".json") && f.UncompressedSize64 > maxModelJSON {
+			return backend.Errorf(backend.ETOOLARGE, "model file: %s is %d bytes; at most %d", f.Name, f.UncompressedSize64, maxModelJSON)
+		}
+		if total += f.UncompressedSize64; total > maxModelZip*4 {
+			return backend.Errorf(backend.ETOOLARGE, "model file unpacks to more than %d bytes", int64(maxModelZip*4))
+		}
+		hasModel = hasModel || f.Name == "models/model.json"
+	}
+	if !hasModel {
+		return backend.Errorf(backend.EINVALID, "not a model file: it has no models/model.json")
+	}
+	return nil
 }
 
 func isModelFile(name string) bool {
