@@ -83,23 +83,34 @@ func (s *Service) Ingest(ctx context.Context) error {
 func (s *Service) apply(ctx context.Context, batch []jetstream.Msg) error {
 	var evs store.JobEvents
 	for _, m := range batch {
-		parts := strings.Split(m.Subject(), ".")
-		kind := parts[len(parts)-1]
+		// The job is the subject's: an event whose body is about another
+		// job is dropped (an agent may publish only about the job it runs).
+		id, kind, ok := jobproto.ParseEventSubject(m.Subject())
 		var err error
-		switch kind {
-		case jobproto.KindStatus:
+		if !ok {
+			err = errors.New("not an event subject")
+		}
+		check := func(about string) bool {
+			if err == nil && about != id {
+				err = fmt.Errorf("its body is about job %q", about)
+			}
+			return err == nil
+		}
+		switch {
+		case err != nil:
+		case kind == jobproto.KindStatus:
 			var e jobproto.StatusEvent
-			if err = json.Unmarshal(m.Data(), &e); err == nil {
+			if err = json.Unmarshal(m.Data(), &e); check(e.JobID) {
 				evs.Statuses = append(evs.Statuses, e)
 			}
-		case jobproto.KindLog:
+		case kind == jobproto.KindLog:
 			var e jobproto.LogEvent
-			if err = json.Unmarshal(m.Data(), &e); err == nil {
+			if err = json.Unmarshal(m.Data(), &e); check(e.JobID) {
 				evs.Logs = append(evs.Logs, e)
 			}
-		case jobproto.KindMetric:
+		case kind == jobproto.KindMetric:
 			var e jobproto.MetricEvent
-			if err = json.Unmarshal(m.Data(), &e); err == nil {
+			if err = json.Unmarshal(m.Data(), &e); check(e.JobID) {
 				evs.Metrics = append(evs.Metrics, e)
 			}
 		}

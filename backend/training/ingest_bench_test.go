@@ -49,7 +49,7 @@ func (l *linesSeen) waitLines(n int) {
 	l.mu.Unlock()
 }
 
-func setup(b *testing.B) (*training.Service, *nats.Conn, *linesSeen, string, func()) {
+func setup(b testing.TB) (*training.Service, *nats.Conn, *linesSeen, string, func()) {
 	dir := b.TempDir()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(dir, "tessera.db"))

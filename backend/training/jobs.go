@@ -186,24 +186,72 @@ func (s *Service) Cancel(ctx context.Context, user, id string) error {
 	if jobproto.Terminal(j.Status) {
 		return backend.Errorf(backend.ECONFLICT, "training job %s has already ended (%s)", id, j.Status)
 	}
-	reply, err := s.NC.Request(jobproto.CancelSubject(id), []byte(user), s.CancelTimeout)
-	if err == nil && strings.HasPrefix(string(reply.Data), "ok") {
-		return nil // the agent publishes CANCELLED when the trainer is gone
-	}
-	if err != nil && !errors.Is(err, nats.ErrNoResponders) && !errors.Is(err, nats.ErrTimeout) {
+	if done, err := s.askToCancel(id, user); done || err != nil {
 		return err
 	}
-	// No agent holds it: take it out of the queue and end it here.
+	// No agent answers. Its final status may be on its way to the ingest:
+	// let that catch up first.
+	s.ingestCaughtUp(ctx)
+	if j, err = s.DB.FindJob(ctx, id); err != nil {
+		return err
+	}
+	if jobproto.Terminal(j.Status) {
+		return backend.Errorf(backend.ECONFLICT, "training job %s has already ended (%s)", id, j.Status)
+	}
+	// Take it out of the queue, then ask again: an agent may have taken it
+	// meanwhile.
 	if seq, err := s.DB.JobStreamSeq(ctx, id); err == nil && seq > 0 {
 		if st, err := s.JS.Stream(ctx, broker.StreamJobs); err == nil {
 			_ = st.DeleteMsg(ctx, seq) // gone already if an agent acked it
 		}
 	}
-	if err := s.DB.FinishJob(ctx, id, jobproto.StatusCancelled, "cancelled by "+user+" before an agent ran it"); err != nil {
+	if done, err := s.askToCancel(id, user); done || err != nil {
+		return err
+	}
+	reason := "cancelled by " + user + " before an agent ran it"
+	if j.Status != jobproto.StatusPending {
+		reason = "cancelled by " + user + "; no agent was running it any more"
+	}
+	if err := s.DB.FinishJob(ctx, id, jobproto.StatusCancelled, reason); err != nil {
 		return err
 	}
 	s.emitJob(ctx, id)
 	return nil
+}
+
+// askToCancel asks the agent running the job to stop it: done when one
+// answered (err says why the job goes on, if it does), not done when no
+// agent holds the job.
+func (s *Service) askToCancel(id, user string) (done bool, err error) {
+	reply, err := s.NC.Request(jobproto.CancelSubject(id), []byte(user), s.CancelTimeout)
+	switch {
+	case errors.Is(err, nats.ErrNoResponders):
+		return false, nil
+	case errors.Is(err, nats.ErrTimeout):
+		return true, backend.Errorf(backend.ECONFLICT, "the agent running training job %s did not answer within %s: try again", id, s.CancelTimeout)
+	case err != nil:
+		return true, err
+	case strings.HasPrefix(string(reply.Data), jobproto.CancelReply):
+		return true, nil // the agent publishes CANCELLED when the trainer is gone
+	default: // "finished": the trainer is done; the job completes or fails
+		return true, backend.Errorf(backend.ECONFLICT, "training job %s has already finished training; its results are being saved", id)
+	}
+}
+
+// ingestCaughtUp waits (a few seconds at most) until the ingest has stored
+// every event already in EVENTS.
+func (s *Service) ingestCaughtUp(ctx context.Context) {
+	cons, err := s.JS.Consumer(ctx, broker.StreamEvents, IngestConsumer)
+	if err != nil {
+		return
+	}
+	for end := time.Now().Add(3 * time.Second); time.Now().Before(end); {
+		info, err := cons.Info(ctx)
+		if err != nil || info.NumPending == 0 && info.NumAckPending == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // Delete removes an ended job: its rows, its folder and its objects.

@@ -2,11 +2,13 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -42,7 +44,7 @@ func uploadResults(ctx context.Context, obs jetstream.ObjectStore, jobID, dir st
 				if os.IsNotExist(err) && p == root {
 					return filepath.SkipDir
 				}
-				return err
+				return &missingResult{err}
 			}
 			if !d.Type().IsRegular() {
 				return nil // folders; links and the like are not results
@@ -69,23 +71,63 @@ func uploadResults(ctx context.Context, obs jetstream.ObjectStore, jobID, dir st
 	return st, nil
 }
 
-// uploadLog puts train.log alone, for a job that did not complete.
+// uploadLog puts train.log alone, for a job that did not complete (the
+// agent's own file: a link there is not followed).
 func uploadLog(ctx context.Context, obs jetstream.ObjectStore, jobID, dir string) error {
 	var st uploadStats
-	return st.put(ctx, obs, ArtifactName(jobID, TrainLogFile), filepath.Join(dir, TrainLogFile))
+	p := filepath.Join(dir, TrainLogFile)
+	if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", TrainLogFile)
+	}
+	return st.put(ctx, obs, ArtifactName(jobID, TrainLogFile), p)
 }
 
+// missingResult is a result file that cannot be read: the trainer's
+// fault, not the broker's.
+type missingResult struct{ err error }
+
+func (m *missingResult) Error() string { return m.err.Error() }
+func (m *missingResult) Unwrap() error { return m.err }
+
+// put stores one file, trying again (uploadTries in all, waiting longer
+// each time) while the broker fails: it may be restarting.
 func (st *uploadStats) put(ctx context.Context, obs jetstream.ObjectStore, name, file string) error {
+	wait := uploadWait
+	for try := 1; ; try++ {
+		n, err := putOnce(ctx, obs, name, file)
+		var missing *missingResult
+		if err == nil {
+			st.Files++
+			st.Bytes += n
+			return nil
+		}
+		if errors.As(err, &missing) || try == uploadTries || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
+}
+
+// Uploads are tried this many times, uploadWait apart at first.
+var (
+	uploadTries = 5
+	uploadWait  = time.Second
+)
+
+func putOnce(ctx context.Context, obs jetstream.ObjectStore, name, file string) (int64, error) {
 	f, err := os.Open(file)
 	if err != nil {
-		return err
+		return 0, &missingResult{err}
 	}
 	defer f.Close()
 	info, err := obs.Put(ctx, jetstream.ObjectMeta{Name: name}, f)
 	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return 0, fmt.Errorf("%s: %w", name, err)
 	}
-	st.Files++
-	st.Bytes += int64(info.Size)
-	return nil
+	return int64(info.Size), nil
 }

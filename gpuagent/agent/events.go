@@ -52,7 +52,8 @@ type events struct {
 	tail                          []string
 	log                           *bufio.Writer
 	logFile                       *os.File
-	err                           error // first publish failure: later events are dropped
+	err                           error       // first publish failure: later events are dropped
+	gaveUp                        func(error) // told of that failure, once
 }
 
 type evItem struct {
@@ -65,9 +66,9 @@ type evItem struct {
 	close  bool          // sync: and close train.log
 }
 
-func newEvents(ctx context.Context, js jetstream.JetStream, jobID string, attempt int, worker string) *events {
+func newEvents(ctx context.Context, js jetstream.JetStream, jobID string, attempt int, worker string, gaveUp func(error)) *events {
 	e := &events{
-		js: js, ctx: ctx, jobID: jobID, attempt: attempt, worker: worker,
+		js: js, ctx: ctx, jobID: jobID, attempt: attempt, worker: worker, gaveUp: gaveUp,
 		in:      make(chan evItem, 4096),
 		done:    make(chan struct{}),
 		parsers: map[string]*jobproto.Parser{},
@@ -308,6 +309,9 @@ func (e *events) publish(kind string, seq int64, v any) {
 	})
 	if e.err != nil {
 		e.err = fmt.Errorf("publish %s event: %w", kind, e.err)
+		if e.gaveUp != nil {
+			e.gaveUp(e.err)
+		}
 	}
 }
 

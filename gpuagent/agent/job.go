@@ -75,7 +75,10 @@ func (a *agent) handle(runCtx context.Context, msg jetstream.Msg) {
 	// Events outlive a cancel request and an agent stop, not a lost link.
 	pubCtx, stopPub := context.WithCancel(context.Background())
 	defer stopPub()
-	j.ev = newEvents(pubCtx, a.js, m.JobID, attempt, a.cfg.Name)
+	// When events cannot be stored any more nobody will hear of this
+	// attempt: the trainer stops (keeping its checkpoint) and the job is
+	// left to be redelivered, rather than training on unseen.
+	j.ev = newEvents(pubCtx, a.js, m.JobID, attempt, a.cfg.Name, func(error) { j.cancel(errConnLost) })
 	defer j.ev.Close()
 	go func() {
 		select {
@@ -88,8 +91,16 @@ func (a *agent) handle(runCtx context.Context, msg jetstream.Msg) {
 		}
 	}()
 
+	// Cancel requests are answered from here to the final status: "ok"
+	// while the trainer can still be stopped, "finished" after.
+	sub, serr := a.nc.Subscribe(jobproto.CancelSubject(m.JobID), j.onCancel)
+	if serr == nil {
+		defer sub.Unsubscribe()
+	}
 	var out outcome
 	switch {
+	case serr != nil:
+		out = j.interrupted(serr)
 	case perr != nil:
 		out = failed(perr.Error())
 	case attempt > m.Attempts():
@@ -99,6 +110,7 @@ func (a *agent) handle(runCtx context.Context, msg jetstream.Msg) {
 		a.hb.jobStarted(m.JobID)
 		defer a.hb.jobEnded(m.JobID)
 		out = j.run()
+		j.setFinishing()
 		// The folder goes before the final status: a job seen finished
 		// has left nothing behind.
 		j.ev.CloseLog()
@@ -120,11 +132,6 @@ func (a *agent) handle(runCtx context.Context, msg jetstream.Msg) {
 // run is one attempt: the job's status, progress and log go to EVENTS as it
 // goes; the returned outcome is the final status, not yet published.
 func (j *job) run() outcome {
-	sub, err := j.a.nc.Subscribe(jobproto.CancelSubject(j.m.JobID), j.onCancel)
-	if err != nil {
-		return j.interrupted(err)
-	}
-	defer sub.Unsubscribe()
 	stopTicks := j.keepAlive()
 	defer stopTicks()
 
@@ -196,26 +203,25 @@ func (j *job) prepare(cfg map[string]any) error {
 }
 
 // onCancel takes a cancel request: "ok" when it takes effect, "finished"
-// when the job is already past it (its final status follows).
+// when the job is already past it (its final status follows). The check
+// and the cancel are one step, so that markFinishing sees either.
 func (j *job) onCancel(m *nats.Msg) {
 	j.mu.Lock()
-	finishing := j.finishing
-	j.mu.Unlock()
-	if finishing {
+	if j.finishing {
+		j.mu.Unlock()
 		m.Respond([]byte("finished"))
 		return
 	}
-	j.mu.Lock()
 	if j.cancelledBy == "" {
 		j.cancelledBy = strings.ToValidUTF8(strings.TrimSpace(string(m.Data[:min(len(m.Data), 100)])), "")
 	}
-	j.mu.Unlock()
 	j.cancel(errCancelRequested)
+	j.mu.Unlock()
 	m.Respond([]byte(jobproto.CancelReply))
 }
 
 // markFinishing stops cancel requests from taking effect; false if one
-// already did.
+// (or an agent stop, or a lost connection) already did.
 func (j *job) markFinishing() bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -224,6 +230,13 @@ func (j *job) markFinishing() bool {
 	}
 	j.finishing = true
 	return true
+}
+
+// setFinishing: whatever happened, a cancel request is too late now.
+func (j *job) setFinishing() {
+	j.mu.Lock()
+	j.finishing = true
+	j.mu.Unlock()
 }
 
 // keepAlive tells JetStream the job is in progress every AckWait/3 so the

@@ -16,8 +16,11 @@ import (
 )
 
 // drainWait is how long the agent keeps reading a trainer's output after
-// it exited, for lines still in the pipes.
+// it exited, for lines still in the pipes; drainMax the most it reads on
+// when something that outlived the trainer keeps printing.
 const drainWait = 2 * time.Second
+
+var drainMax = 10 * time.Second
 
 // train runs the trainer process to its end and returns the outcome.
 func (j *job) train(tr Trainer, cfg map[string]any) outcome {
@@ -91,6 +94,9 @@ func (j *job) train(tr Trainer, cfg map[string]any) outcome {
 		stopped = true
 		waitErr = j.stop(cmd, exited)
 	}
+	// A trainer that exited by itself has done its work: from here a
+	// cancel request is answered "finished" (CONTRACT §5).
+	finishing := !stopped && j.markFinishing()
 	// Whatever the trainer left behind in its group goes with it.
 	killGroup(cmd)
 	drain(&readers, &linesRead, outR, errR)
@@ -101,7 +107,7 @@ func (j *job) train(tr Trainer, cfg map[string]any) outcome {
 	if serr != nil {
 		return j.interrupted(serr)
 	}
-	if stopped || !j.markFinishing() {
+	if !finishing {
 		out := j.interrupted(context.Cause(j.ctx))
 		out.st.ExitCode = code
 		if out.st.Status == jobproto.StatusCancelled {
@@ -121,18 +127,20 @@ func (j *job) train(tr Trainer, cfg map[string]any) outcome {
 // drain waits for the readers to reach the end of the trainer's output.
 // Once the trainer's group is gone that comes as soon as the pipes are
 // read; a process that left the group could hold them open, so reading
-// stops when drainWait passes with no new line.
+// stops when drainWait passes with no new line, or after drainMax however
+// much it still prints.
 func drain(readers *sync.WaitGroup, lines *atomic.Int64, pipes ...*os.File) {
 	done := make(chan struct{})
 	go func() { readers.Wait(); close(done) }()
 	last := int64(-1)
+	end := time.Now().Add(drainMax)
 	for {
 		select {
 		case <-done:
 			return
 		case <-time.After(drainWait):
 		}
-		if n := lines.Load(); n != last {
+		if n := lines.Load(); n != last && time.Now().Before(end) {
 			last = n
 			continue
 		}
@@ -188,11 +196,15 @@ func (j *job) complete() outcome {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 	defer cancel()
 	st, err := uploadResults(ctx, j.a.artifacts, j.m.JobID, j.dir)
-	if err != nil {
-		if j.a.nc.IsClosed() {
-			return outcome{silent: true}
-		}
+	var missing *missingResult
+	switch {
+	case errors.As(err, &missing):
 		return failed("uploading results: " + err.Error())
+	case err != nil:
+		// The broker failed us (it may be restarting): the job is left to
+		// be redelivered, its checkpoints kept, rather than failed for good.
+		j.a.cfg.Logf("job %s: uploading results: %v", j.m.JobID, err)
+		return outcome{silent: true}
 	}
 	j.ev.Agentf("uploaded %d files (%d bytes)", st.Files, st.Bytes)
 	return outcome{st: jobproto.StatusEvent{Status: jobproto.StatusCompleted}}

@@ -12,7 +12,8 @@
 //	class_iou   train: print per-class IoU lines after each block
 //
 // behaviour "escape" starts "sleep 1000" in a session of its own, holding
-// the trainer's stdout, prints "escaped pid N" and exits 0.
+// the trainer's stdout, prints "escaped pid N" and exits 0; with lines > 0
+// the escaped process prints a line every 0.2 s instead of sleeping.
 //
 // Lines of flood and paced end in the time they were printed, in Unix
 // nanoseconds, for latency measurements.
@@ -84,6 +85,9 @@ func main() {
 		os.Exit(3)
 	case b == "escape":
 		child := exec.Command("sleep", "1000")
+		if cfg.Lines > 0 { // one that keeps printing
+			child = exec.Command("sh", "-c", "while :; do echo still here; sleep 0.2; done")
+		}
 		child.Stdout = os.Stdout
 		child.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 		must(child.Start())

@@ -1,0 +1,49 @@
+package training_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/tessera-lab/tessera/backend"
+	"github.com/tessera-lab/tessera/backend/jobproto"
+)
+
+// An event is about the job of the subject it came on: a body naming
+// another job (an agent speaking for a job it does not run) is dropped.
+func TestIngestDropsEventsAboutAnotherJobThanTheirSubject(t *testing.T) {
+	svc, nc, _, victim, done := setup(t)
+	defer done()
+	ctx := context.Background()
+	j, _ := svc.DB.FindJob(ctx, victim)
+	other := &backend.Job{ID: "job2", PipelineID: j.PipelineID, ProjectID: j.ProjectID, Status: jobproto.StatusPending,
+		Trainer: "t", Target: "pool:x", Config: []byte("{}"), CreatedBy: "t"}
+	if err := svc.DB.CreateJob(ctx, other, "t"); err != nil {
+		t.Fatal(err)
+	}
+	publish := func(subjectJob string, e jobproto.StatusEvent) {
+		b, _ := json.Marshal(e)
+		if err := nc.Publish(jobproto.EventSubject(subjectJob, jobproto.KindStatus), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// On job2's subject, a PROCESSING of job1 at attempt 999 (which would
+	// make every real event of job1 look stale); then job2's own STARTED.
+	publish(other.ID, jobproto.StatusEvent{JobID: victim, Attempt: 999, Seq: 1, Status: jobproto.StatusProcessing, Worker: "rogue"})
+	publish(other.ID, jobproto.StatusEvent{JobID: other.ID, Attempt: 1, Seq: 1, Status: jobproto.StatusStarted, Worker: "box"})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		j2, _ := svc.DB.FindJob(ctx, other.ID)
+		if j2.Status == jobproto.StatusStarted {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job2's own event was not applied: %s", j2.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if j1, _ := svc.DB.FindJob(ctx, victim); j1.Status != jobproto.StatusPending || j1.Attempt != 0 {
+		t.Fatalf("job1 changed through job2's subject: %s, attempt %d", j1.Status, j1.Attempt)
+	}
+}
