@@ -57,6 +57,18 @@ func NormalizeProjectName(name string) (string, error) {
 	return name, nil
 }
 
+// MaxProjectPixels is the most a project's pixel limit may be raised to:
+// an image is decoded whole (up to 8 bytes a pixel) before it is tiled.
+const MaxProjectPixels = 4 << 30
+
+// CheckMaxPixels validates a project's pixel limit.
+func CheckMaxPixels(n int64) error {
+	if n < 0 || n > MaxProjectPixels {
+		return Errorf(EINVALID, "the pixel limit must be 0 (the default) up to %d (4 gigapixels), not %d", int64(MaxProjectPixels), n)
+	}
+	return nil
+}
+
 // CheckTiling validates a tile size and overlap.
 func CheckTiling(size, overlap int) error {
 	if size < MinTileSize || size > MaxTileSize {

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
@@ -337,6 +338,24 @@ func TestUploadStreamsIntoTheProject(t *testing.T) {
 	m := res.Imported[0]
 	if m.File != "x.png" || filepath.Dir(fx.svc.OriginalPath(m)) != fx.svc.Layout.InputImagesDir(fx.project.ID) {
 		t.Fatalf("uploaded file landed as %q", m.File)
+	}
+	// Over-long names are cut to 200 bytes of whole characters; an
+	// over-long "extension" is not kept (it once cut past the name's start).
+	for i, c := range []struct{ name, suffix string }{
+		{"a." + strings.Repeat("x", 250), ""},
+		{strings.Repeat("é", 150) + ".png", ".png"},
+		{strings.Repeat("b", 300) + ".tiff.png", ".png"},
+	} {
+		var img bytes.Buffer
+		png.Encode(&img, pattern(60+i, 60)) // each its own content
+		name := c.name
+		res, err := fx.svc.ImportUpload(ctx, fx.project.ID, name, &img)
+		if err != nil || len(res.Imported) != 1 {
+			t.Fatalf("upload %.20q…: %+v %v", name, res, err)
+		}
+		if got := res.Imported[0].File; len(got) > 200 || !utf8.ValidString(got) || !strings.HasSuffix(got, c.suffix) {
+			t.Errorf("upload %.20q… stored as %q (%d bytes)", name, got, len(got))
+		}
 	}
 	fx.svc.Limits.MaxBytes = 100
 	res, err = fx.svc.ImportUpload(ctx, fx.project.ID, "y.png", bytes.NewReader(b.Bytes()))

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/tessera-lab/tessera/backend"
 	"github.com/tessera-lab/tessera/backend/tiling"
@@ -289,7 +290,14 @@ func cleanName(name string) string {
 	}
 	if len(name) > 200 {
 		ext := filepath.Ext(name)
-		name = name[:200-len(ext)] + ext
+		if len(ext) > 20 { // not an extension worth keeping
+			ext = ""
+		}
+		n := 200 - len(ext)
+		for n > 0 && !utf8.RuneStart(name[n]) { // whole characters only
+			n--
+		}
+		name = name[:n] + ext
 	}
 	return name
 }

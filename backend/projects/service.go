@@ -110,8 +110,10 @@ func (s *Service) UpdateProject(ctx context.Context, id int64, upd backend.Proje
 			return nil, err
 		}
 	}
-	if upd.MaxPixels != nil && *upd.MaxPixels < 0 {
-		return nil, backend.Errorf(backend.EINVALID, "the pixel limit must be 0 (the default) or more")
+	if upd.MaxPixels != nil {
+		if err := backend.CheckMaxPixels(*upd.MaxPixels); err != nil {
+			return nil, err
+		}
 	}
 	p, err := s.Store.UpdateProject(ctx, id, upd)
 	if err != nil {

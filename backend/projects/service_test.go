@@ -92,3 +92,23 @@ func TestCreateRefusesBadInputAndKeepsNothing(t *testing.T) {
 		t.Fatalf("events for failed creates: %+v", rec.events)
 	}
 }
+
+// A project may raise its pixel limit up to a ceiling (images are decoded
+// whole), not past it.
+func TestPixelLimitHasACeiling(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newService(t)
+	p := &backend.Project{Name: "Slides"}
+	if err := s.CreateProject(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int64{-1, backend.MaxProjectPixels + 1, 40_000_000_000} {
+		if _, err := s.UpdateProject(ctx, p.ID, backend.ProjectUpdate{MaxPixels: &n}); backend.ErrorCode(err) != backend.EINVALID {
+			t.Errorf("max_pixels %d: %v, want invalid", n, err)
+		}
+	}
+	n := int64(backend.MaxProjectPixels)
+	if got, err := s.UpdateProject(ctx, p.ID, backend.ProjectUpdate{MaxPixels: &n}); err != nil || got.MaxPixels != n {
+		t.Fatalf("max_pixels at the ceiling: %+v %v", got, err)
+	}
+}
