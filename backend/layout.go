@@ -26,6 +26,19 @@ func (l Layout) TilesDir(id int64) string { return filepath.Join(l.ProjectDir(id
 func (l Layout) AnnotationsDir(id int64) string {
 	return filepath.Join(l.ProjectDir(id), "annotations")
 }
+
+// LabelFile is a tile's django-labeller label file:
+// annotations/<tile without extension>__labels.json.
+func (l Layout) LabelFile(id int64, tileName string) string {
+	return filepath.Join(l.AnnotationsDir(id), strings.TrimSuffix(tileName, filepath.Ext(tileName))+"__labels.json")
+}
+
+// DeletedLabelsDir keeps the label files of a deleted image, out of the way
+// of a later image's tiles of the same names.
+func (l Layout) DeletedLabelsDir(id, imageID int64) string {
+	return filepath.Join(l.AnnotationsDir(id), ".deleted", fmt.Sprintf("image-%d", imageID))
+}
+
 func (l Layout) PipelinesDir(id int64) string {
 	return filepath.Join(l.ProjectDir(id), "ml", "pipelines")
 }

@@ -190,6 +190,49 @@ func TestConcurrentSavesKeepTheWinnersLabels(t *testing.T) {
 	}
 }
 
+// Deleting an image puts its labels aside: a new image of the same name
+// (so the same tile names) starts unlabelled, and the old labels are kept.
+func TestLabelsOfADeletedImageDoNotComeBack(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t)
+	tile := fx.tiles[0]
+	in := parse(t, `{"labels":[{"label_type":"polygon","object_id":"old","label_class":"nucleus","regions":[`+square(10, 10, 50, 50)+`]}]}`)
+	if _, err := fx.svc.SaveTileLabels(ctx, "ada", tile.ID, in, 0, 1); err != nil {
+		t.Fatal(err)
+	}
+	is := images.New(fx.db, fx.layout, nil)
+	if err := is.DeleteImage(ctx, fx.image.ID); err != nil {
+		t.Fatal(err)
+	}
+	img := image.NewGray(image.Rect(0, 0, 300, 300)) // another picture, the same file name
+	src := filepath.Join(t.TempDir(), "smear.png")
+	f, _ := os.Create(src)
+	png.Encode(f, img)
+	f.Close()
+	res, err := is.ImportPaths(ctx, fx.pid, []string{src}, false)
+	if err != nil || len(res.Imported) != 1 {
+		t.Fatalf("import: %v %+v", err, res)
+	}
+	if err := is.TileImage(ctx, res.Imported[0].ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	tiles, _, _ := fx.db.FindTiles(ctx, res.Imported[0].ID, 0, 10)
+	if len(tiles) == 0 || tiles[0].Name != tile.Name {
+		t.Fatalf("new tiles %+v, want the old names (%s) again", tiles, tile.Name)
+	}
+	got, err := fx.svc.TileLabels(ctx, tiles[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Revision != 0 || len(got.Labels.Labels) != 0 {
+		t.Fatalf("the new image's tile has revision %d and %d labels: the deleted image's", got.Revision, len(got.Labels.Labels))
+	}
+	kept := filepath.Join(fx.layout.DeletedLabelsDir(fx.pid, fx.image.ID), "smear_r000_c000__labels.json")
+	if b, err := os.ReadFile(kept); err != nil || !bytes.Contains(b, []byte(`"old"`)) {
+		t.Fatalf("the deleted image's labels are not kept at %s: %v", kept, err)
+	}
+}
+
 func readMask(t *testing.T, dir, name string) *image.Gray {
 	t.Helper()
 	f, err := os.Open(filepath.Join(dir, "masks", name))

@@ -54,7 +54,7 @@ func TileStem(tileName string) string { return strings.TrimSuffix(tileName, file
 
 // LabelPath is the label file of a tile.
 func (s *Service) LabelPath(projectID int64, tileName string) string {
-	return filepath.Join(s.Layout.AnnotationsDir(projectID), TileStem(tileName)+"__labels.json")
+	return s.Layout.LabelFile(projectID, tileName)
 }
 
 // Schema returns a project's label classes (none for a new project).
