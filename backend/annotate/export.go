@@ -74,6 +74,9 @@ type unit struct {
 	labels *labels.File
 }
 
+// maxPreviewPixels bounds a colour preview in a mask export.
+const maxPreviewPixels = 64 << 20
+
 // Export writes a project's labels in a format, per tile or per image.
 func (s *Service) Export(ctx context.Context, projectID int64, format, per string, dst Sink) (*ExportSummary, error) {
 	switch format {
@@ -127,6 +130,10 @@ func (s *Service) Export(ctx context.Context, projectID int64, format, per strin
 			}
 			if err := put("masks/"+u.name+".png", func(w io.Writer) error { return encodePNG(w, mask) }); err != nil {
 				return nil, err
+			}
+			if u.w*u.h > maxPreviewPixels { // 4 bytes a pixel: not for a whole slide
+				sum.Problems = append(sum.Problems, fmt.Sprintf("%s: no colour preview (%d×%d is over %d megapixels)", u.name, u.w, u.h, maxPreviewPixels>>20))
+				continue
 			}
 			preview := labels.ColourPreview(mask, sch, "default")
 			if err := put("previews/"+u.name+".png", func(w io.Writer) error { return encodePNG(w, preview) }); err != nil {

@@ -6,6 +6,7 @@ package api
 import (
 	"log"
 	"net/http"
+	"sync"
 
 	"github.com/tessera-lab/tessera/backend"
 	"github.com/tessera-lab/tessera/backend/annotate"
@@ -43,6 +44,8 @@ type Config struct {
 type Handler struct {
 	cfg Config
 	mux *http.ServeMux
+
+	exporting sync.Mutex // label exports, one at a time
 }
 
 // NewHandler returns the API handler with every route registered.

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"time"
 
 	"github.com/tessera-lab/tessera/backend/annotate"
 	"github.com/tessera-lab/tessera/backend/auth"
@@ -87,10 +89,19 @@ func (h *Handler) export(w http.ResponseWriter, r *http.Request) {
 	if per == "" {
 		per = annotate.PerTile
 	}
-	// Build into memory first, so a failure is an error response, not a
-	// truncated download.
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
+	// Built into a temporary file first, so a failure is an error
+	// response, not a truncated download, and a big project's masks are
+	// not all held in memory; one export at a time.
+	h.exporting.Lock()
+	defer h.exporting.Unlock()
+	tmp, err := os.CreateTemp("", "tessera-labels-*.zip")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	zw := zip.NewWriter(tmp)
 	if _, err := h.cfg.Labels.Export(r.Context(), pid, format, per, annotate.ZipSink{W: zw}); err != nil {
 		h.fail(w, r, err)
 		return
@@ -101,7 +112,7 @@ func (h *Handler) export(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="project-%d-%s-%s.zip"`, p.ID, format, per))
-	w.Write(buf.Bytes())
+	http.ServeContent(w, r, "", time.Time{}, tmp)
 }
 
 func (h *Handler) getLabels(w http.ResponseWriter, r *http.Request) {
