@@ -1,6 +1,7 @@
 package backend_test
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -45,5 +46,16 @@ func TestNormalizeProjectName(t *testing.T) {
 		if _, err := backend.NormalizeProjectName(bad); backend.ErrorCode(err) != backend.EINVALID {
 			t.Errorf("%q accepted: %v", bad, err)
 		}
+	}
+}
+
+func TestReadFileMaxRefusesALargerFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "model.json")
+	os.WriteFile(p, []byte(`{"format":"x"}`), 0o644)
+	if b, err := backend.ReadFileMax(p, 14); err != nil || string(b) != `{"format":"x"}` {
+		t.Fatalf("a file of exactly the limit: %q %v", b, err)
+	}
+	if _, err := backend.ReadFileMax(p, 13); backend.ErrorCode(err) != backend.ETOOLARGE {
+		t.Fatalf("a file over the limit: %v", err)
 	}
 }

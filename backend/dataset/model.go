@@ -3,8 +3,9 @@ package dataset
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
+
+	"github.com/tessera-lab/tessera/backend"
 )
 
 // ModelKind is what a trained model's models/model.json says it is: the
@@ -19,7 +20,7 @@ type ModelKind struct {
 // os.ErrNotExist when there is none.
 func ReadModelKind(modelsDir string) (ModelKind, error) {
 	var k ModelKind
-	b, err := os.ReadFile(filepath.Join(modelsDir, "model.json"))
+	b, err := backend.ReadFileMax(filepath.Join(modelsDir, "model.json"), backend.MaxJSONFile)
 	if err != nil {
 		return k, err
 	}

@@ -53,7 +53,7 @@ func (s *Service) fetchArtifacts(ctx context.Context, j *backend.Job) {
 
 // evaluation returns the trainer's metrics.json for a job, if there is one.
 func (s *Service) evaluation(j *backend.Job) json.RawMessage {
-	b, err := os.ReadFile(filepath.Join(s.JobDir(j), "metrics.json"))
+	b, err := backend.ReadFileMax(filepath.Join(s.JobDir(j), "metrics.json"), backend.MaxJSONFile)
 	if err != nil || !json.Valid(b) {
 		return nil
 	}

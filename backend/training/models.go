@@ -119,10 +119,6 @@ func (s *Service) ImportModel(ctx context.Context, user string, projectID int64,
 	return s.DB.FindJob(ctx, j.ID)
 }
 
-// maxModelJSON bounds each JSON file of a model file: the app reads them
-// whole whenever someone opens the job.
-const maxModelJSON = 16 << 20
-
 // checkModelZip checks a model file's entries before anything is written:
 // models/model.json is there; only models/… and the job's JSON files,
 // regular files, within the size limits.
@@ -139,8 +135,8 @@ func checkModelZip(zr *zip.Reader) error {
 		if _, err := backend.SafeJoin("job", filepath.FromSlash(f.Name)); err != nil {
 			return err
 		}
-		if strings.HasSuffix(f.Name, ".json") && f.UncompressedSize64 > maxModelJSON {
-			return backend.Errorf(backend.ETOOLARGE, "model file: %s is %d bytes; at most %d", f.Name, f.UncompressedSize64, maxModelJSON)
+		if strings.HasSuffix(f.Name, ".json") && f.UncompressedSize64 > backend.MaxJSONFile {
+			return backend.Errorf(backend.ETOOLARGE, "model file: %s is %d bytes; at most %d", f.Name, f.UncompressedSize64, backend.MaxJSONFile)
 		}
 		if total += f.UncompressedSize64; total > maxModelZip*4 {
 			return backend.Errorf(backend.ETOOLARGE, "model file unpacks to more than %d bytes", int64(maxModelZip*4))
