@@ -78,7 +78,7 @@ func open(ctx context.Context, c *common) (*Instance, error) {
 
 // startBroker starts the embedded broker; listen "" opens no port.
 func (i *Instance) startBroker(ctx context.Context, listen, token string) error {
-	b, err := broker.Start(ctx, broker.Config{StoreDir: i.Layout.BrokerDir(), Listen: listen, Token: token, Logf: i.Logf})
+	b, err := broker.Start(ctx, broker.Config{StoreDir: i.Layout.BrokerDir(), Listen: listen, Token: token, AgentsOnly: true, Logf: i.Logf})
 	if err != nil {
 		return fmt.Errorf("broker: %w", err)
 	}

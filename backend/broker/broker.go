@@ -41,6 +41,11 @@ type Config struct {
 	// Token is the secret agents must present. Required, at least
 	// MinTokenLen characters, when Listen is set; unused otherwise.
 	Token string
+	// AgentsOnly: whoever connects with the token is an agent and gets an
+	// agent's rights only (see agentPermissions); the app hosting the
+	// broker sets it. Otherwise (a gpuagent hosting one for a lab's apps)
+	// token holders may do anything.
+	AgentsOnly bool
 	// Logf receives the server's warnings and errors; nil drops them.
 	Logf func(format string, args ...any)
 }
@@ -62,7 +67,8 @@ type Broker struct {
 // Start runs the server on cfg.StoreDir, connects to it in-process and
 // creates or updates the streams and buckets, keeping what they hold.
 func Start(ctx context.Context, cfg Config) (*Broker, error) {
-	opts, err := serverOptions(cfg)
+	appSecret := newSecret()
+	opts, err := serverOptions(cfg, appSecret)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +79,7 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := start(ctx, cfg, opts, lock)
+	b, err := start(ctx, cfg, opts, appSecret, lock)
 	if err != nil {
 		lock.release()
 		return nil, err
@@ -81,7 +87,7 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 	return b, nil
 }
 
-func start(ctx context.Context, cfg Config, opts *server.Options, lock *dirLock) (*Broker, error) {
+func start(ctx context.Context, cfg Config, opts *server.Options, appSecret string, lock *dirLock) (*Broker, error) {
 	srv, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("nats server: %w", err)
@@ -106,7 +112,7 @@ func start(ctx context.Context, cfg Config, opts *server.Options, lock *dirLock)
 		nats.ClosedHandler(func(*nats.Conn) { close(b.closed) }),
 	}
 	if b.listening {
-		connOpts = append(connOpts, nats.Token(cfg.Token))
+		connOpts = append(connOpts, nats.UserInfo(AppUser, appSecret))
 	}
 	b.nc, err = nats.Connect("", connOpts...)
 	if err != nil {
@@ -125,7 +131,9 @@ func start(ctx context.Context, cfg Config, opts *server.Options, lock *dirLock)
 	return b, nil
 }
 
-func serverOptions(cfg Config) (*server.Options, error) {
+// serverOptions are the server's options; a listening server knows the app
+// by appSecret.
+func serverOptions(cfg Config, appSecret string) (*server.Options, error) {
 	if cfg.StoreDir == "" {
 		return nil, errors.New("broker: no store dir")
 	}
@@ -158,7 +166,19 @@ func serverOptions(cfg Config) (*server.Options, error) {
 		host = "0.0.0.0"
 	}
 	opts.Host, opts.Port = host, port
-	opts.Authorization = cfg.Token
+	appHash, err := hashed(appSecret)
+	if err != nil {
+		return nil, err
+	}
+	tokenHash, err := hashed(cfg.Token)
+	if err != nil {
+		return nil, err
+	}
+	remote := &server.User{Username: RemoteUser, Password: tokenHash}
+	if cfg.AgentsOnly {
+		remote.Permissions = agentPermissions()
+	}
+	opts.Users = []*server.User{{Username: AppUser, Password: appHash}, remote}
 	return opts, nil
 }
 

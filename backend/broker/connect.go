@@ -19,7 +19,7 @@ var ErrTokenRefused = errors.New("broker refused the token")
 func Connect(ctx context.Context, url, token, name string, opts ...nats.Option) (*nats.Conn, error) {
 	all := []nats.Option{nats.Name(name), nats.MaxReconnects(-1)}
 	if token != "" {
-		all = append(all, nats.Token(token))
+		all = append(all, nats.UserInfo(RemoteUser, token))
 	}
 	all = append(all, opts...)
 

@@ -107,7 +107,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	b, err := broker.Start(testCtx(t), broker.Config{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", Token: testToken})
+	b, err := broker.Start(testCtx(t), broker.Config{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", Token: testToken, AgentsOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
