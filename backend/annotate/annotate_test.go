@@ -55,10 +55,7 @@ func newFixture(t *testing.T) *fixture {
 	for i := range img.Pix {
 		img.Pix[i] = uint8(i)
 	}
-	src := filepath.Join(t.TempDir(), "smear.png")
-	f, _ := os.Create(src)
-	png.Encode(f, img)
-	f.Close()
+	src := pngFile(t, "smear.png", img)
 	is := images.New(db, layout, nil)
 	res, err := is.ImportPaths(ctx, p.ID, []string{src}, false)
 	if err != nil || len(res.Imported) != 1 {
@@ -78,6 +75,21 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	return &fixture{svc: svc, db: db, pid: p.ID, image: m, tiles: tiles, layout: layout}
+}
+
+// pngFile writes img as a PNG named name in a new folder.
+func pngFile(t *testing.T, name string, img image.Image) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	f, err := os.Create(path)
+	if err == nil {
+		err = png.Encode(f, img)
+		f.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func parse(t *testing.T, s string) *labels.File {
@@ -204,11 +216,7 @@ func TestLabelsOfADeletedImageDoNotComeBack(t *testing.T) {
 	if err := is.DeleteImage(ctx, fx.image.ID); err != nil {
 		t.Fatal(err)
 	}
-	img := image.NewGray(image.Rect(0, 0, 300, 300)) // another picture, the same file name
-	src := filepath.Join(t.TempDir(), "smear.png")
-	f, _ := os.Create(src)
-	png.Encode(f, img)
-	f.Close()
+	src := pngFile(t, "smear.png", image.NewGray(image.Rect(0, 0, 300, 300))) // another picture, the same name
 	res, err := is.ImportPaths(ctx, fx.pid, []string{src}, false)
 	if err != nil || len(res.Imported) != 1 {
 		t.Fatalf("import: %v %+v", err, res)
