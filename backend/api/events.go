@@ -72,6 +72,9 @@ func (h *Hub) Subscribers() int {
 // Wails asset server).
 var keepAlive = 15 * time.Second
 
+// sessionRecheck is how often a stream checks that its session still holds.
+const sessionRecheck = time.Second
+
 // events is the Server-Sent Events stream: `data: <event JSON>` per event.
 func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	if h.allow(w, r, auth.ViewProjects) == nil {
@@ -95,6 +98,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	flush()
 	tick := time.NewTicker(keepAlive)
 	defer tick.Stop()
+	checked := time.Now()
 	for {
 		var msg []byte
 		select {
@@ -107,6 +111,14 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 				return // fell behind: the client reconnects
 			}
 			msg = append(append([]byte("data: "), b...), '\n', '\n')
+		}
+		// The session may have ended since (signed out, password reset,
+		// expired): looked at again at most once a second.
+		if time.Since(checked) >= sessionRecheck {
+			if _, err := h.caller(r); err != nil {
+				return
+			}
+			checked = time.Now()
 		}
 		if _, err := w.Write(msg); err != nil {
 			return

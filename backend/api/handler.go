@@ -46,6 +46,9 @@ type Handler struct {
 	mux *http.ServeMux
 
 	exporting sync.Mutex // label exports, one at a time
+	// crossOrigin refuses, in server mode, a browser's state-changing
+	// request that another site's page sent with the user's cookie.
+	crossOrigin *http.CrossOriginProtection
 }
 
 // NewHandler returns the API handler with every route registered.
@@ -57,6 +60,9 @@ func NewHandler(cfg Config) *Handler {
 		cfg.Hub = NewHub()
 	}
 	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
+	if cfg.Mode == ModeServer {
+		h.crossOrigin = http.NewCrossOriginProtection()
+	}
 	h.mux.HandleFunc("GET /api/health", h.health)
 	h.mux.HandleFunc("GET /api/session", h.session)
 	h.mux.HandleFunc("POST /api/login", h.login)
@@ -89,6 +95,12 @@ func NewHandler(cfg Config) *Handler {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
+	if h.crossOrigin != nil {
+		if err := h.crossOrigin.Check(r); err != nil {
+			h.fail(w, r, backend.Errorf(backend.EFORBIDDEN, "a request from another site (%v): open Tessera's own page", err))
+			return
+		}
+	}
 	h.mux.ServeHTTP(w, r)
 }
 

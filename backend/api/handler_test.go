@@ -243,7 +243,9 @@ func TestLiveStreamCarriesProjectEvents(t *testing.T) {
 		t.Fatalf("content type %q", ct)
 	}
 	events := make(chan backend.Event, 8)
+	ended := make(chan struct{})
 	go func() {
+		defer close(ended)
 		sc := bufio.NewScanner(resp.Body)
 		for sc.Scan() {
 			if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
@@ -267,6 +269,25 @@ func TestLiveStreamCarriesProjectEvents(t *testing.T) {
 		}
 	case <-ctx.Done():
 		t.Fatal("no event on the live stream")
+	}
+
+	// Signed out, the stream ends and carries nothing more.
+	if st, _ := student.do("POST", "/api/logout", nil, nil); st != 204 {
+		t.Fatalf("logout: %d", st)
+	}
+	time.Sleep(1100 * time.Millisecond) // streams look at their session once a second
+	if st, _ := prof.do("POST", "/api/projects", map[string]string{"name": "After"}, nil); st != 201 {
+		t.Fatalf("create: %d", st)
+	}
+	select {
+	case <-ended:
+	case <-ctx.Done():
+		t.Fatal("the live stream went on after sign-out")
+	}
+	select {
+	case e := <-events:
+		t.Fatalf("an event reached a signed-out stream: %+v", e)
+	default:
 	}
 }
 
@@ -294,3 +315,47 @@ func TestDesktopModeActsAsLocalAdmin(t *testing.T) {
 }
 
 func itoa(i int64) string { b, _ := json.Marshal(i); return string(b) }
+
+// A page of another site (another port of the classroom server's host, a
+// neighbouring subdomain) cannot make the signed-in user's browser change
+// anything; Tessera's own page, and clients that are not browsers, can.
+func TestRequestsFromAnotherSiteAreRefused(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(t, srv)
+	c.login("professor")
+	send := func(site, origin, path, contentType, body string) int {
+		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", contentType)
+		if site != "" {
+			req.Header.Set("Sec-Fetch-Site", site)
+		}
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, err := c.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if st := send("cross-site", "http://evil.example", "/api/projects", "text/plain", `{"name":"planted"}`); st != 403 {
+		t.Errorf("a cross-site create: %d, want 403", st)
+	}
+	if st := send("same-site", "http://10.0.0.5:8000", "/api/logout", "text/plain", ""); st != 403 {
+		t.Errorf("a logout from another port of the host: %d, want 403", st)
+	}
+	if st := send("", "http://evil.example", "/api/projects", "application/json", `{"name":"planted"}`); st != 403 {
+		t.Errorf("a create with another Origin (no Sec-Fetch-Site): %d, want 403", st)
+	}
+	var list struct{ Projects []backend.Project }
+	if st, _ := c.do("GET", "/api/projects", nil, &list); st != 200 || len(list.Projects) != 0 {
+		t.Fatalf("after refused requests: %d %+v", st, list.Projects)
+	}
+	if st := send("same-origin", srv.URL, "/api/projects", "application/json", `{"name":"mine"}`); st != 201 {
+		t.Errorf("Tessera's own page creating a project: %d", st)
+	}
+	if st := send("", "", "/api/projects", "application/json", `{"name":"scripted"}`); st != 201 {
+		t.Errorf("a script (no browser headers) creating a project: %d", st)
+	}
+}
