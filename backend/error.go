@@ -16,6 +16,7 @@ const (
 	EUNAUTHORIZED = "unauthorized" // no valid session
 	EFORBIDDEN    = "forbidden"    // the caller's role does not allow it
 	ETOOLARGE     = "too_large"    // over a configured limit
+	ETOOMANY      = "too_many"     // too many attempts: wait, then try again
 )
 
 // Error is an error a user can act on: a code for programs, a message for people.

@@ -49,6 +49,7 @@ type Handler struct {
 	// crossOrigin refuses, in server mode, a browser's state-changing
 	// request that another site's page sent with the user's cookie.
 	crossOrigin *http.CrossOriginProtection
+	logins      *loginGuard
 }
 
 // NewHandler returns the API handler with every route registered.
@@ -59,7 +60,7 @@ func NewHandler(cfg Config) *Handler {
 	if cfg.Hub == nil {
 		cfg.Hub = NewHub()
 	}
-	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux(), logins: newLoginGuard()}
 	if cfg.Mode == ModeServer {
 		h.crossOrigin = http.NewCrossOriginProtection()
 	}

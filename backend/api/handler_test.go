@@ -359,3 +359,26 @@ func TestRequestsFromAnotherSiteAreRefused(t *testing.T) {
 		t.Errorf("a script (no browser headers) creating a project: %d", st)
 	}
 }
+
+// Guessing passwords is slowed: after 5 failures for one name from one
+// address, that name's sign-in from there is refused for a while, even with
+// the right password; other names from the same address still sign in.
+func TestRepeatedFailedSignInsAreRefused(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(t, srv)
+	login := func(name, pw string) int {
+		st, _ := c.do("POST", "/api/login", map[string]string{"name": name, "password": pw}, nil)
+		return st
+	}
+	for i := range 5 {
+		if st := login("student", "wrong-guess-"+itoa(int64(i))); st != 401 {
+			t.Fatalf("guess %d: %d, want 401", i, st)
+		}
+	}
+	if st := login("student", password); st != 429 {
+		t.Fatalf("the right password after 5 failures: %d, want 429", st)
+	}
+	if st := login("assistant", password); st != 200 {
+		t.Fatalf("another user from the same address: %d, want 200", st)
+	}
+}

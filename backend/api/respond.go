@@ -20,6 +20,7 @@ var statusOf = map[string]int{
 	backend.EUNAUTHORIZED: http.StatusUnauthorized,
 	backend.EFORBIDDEN:    http.StatusForbidden,
 	backend.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	backend.ETOOMANY:      http.StatusTooManyRequests,
 	backend.EINTERNAL:     http.StatusInternalServerError,
 }
 

@@ -71,7 +71,14 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if err := h.logins.check(r, in.Name); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	u, tok, err := h.cfg.Auth.Login(r.Context(), in.Name, in.Password)
+	if backend.ErrorCode(err) == backend.EUNAUTHORIZED {
+		h.logins.failed(r, in.Name)
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return

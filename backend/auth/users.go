@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -21,7 +22,7 @@ type Store interface {
 	FindUsers(ctx context.Context) ([]*backend.User, error)
 	CountUsers(ctx context.Context) (int, error)
 	SetUserPassword(ctx context.Context, name, passwordHash string) error
-	CreateSession(ctx context.Context, tokenHash string, userID int64, expires time.Time) error
+	CreateSession(ctx context.Context, tokenHash string, userID int64, checkedHash string, expires time.Time) error
 	FindSessionUser(ctx context.Context, tokenHash string) (*backend.User, error)
 	DeleteSession(ctx context.Context, tokenHash string) error
 }
@@ -38,6 +39,9 @@ type Service struct {
 	Now   func() time.Time
 	// Cost is bcrypt's work factor; tests lower it.
 	Cost int
+
+	decoyOnce sync.Once
+	decoy     []byte // a hash an unknown name's password is checked against
 }
 
 // NewService returns a Service over st.
@@ -91,6 +95,10 @@ func (s *Service) Login(ctx context.Context, name, password string) (*backend.Us
 	bad := backend.Errorf(backend.EUNAUTHORIZED, "wrong user name or password")
 	u, hash, err := s.Store.FindUserByName(ctx, strings.TrimSpace(name))
 	if backend.ErrorCode(err) == backend.ENOTFOUND {
+		// As long as a wrong password takes: the time does not tell
+		// which names exist.
+		s.decoyOnce.Do(func() { s.decoy, _ = bcrypt.GenerateFromPassword([]byte(NewToken()), s.Cost) })
+		bcrypt.CompareHashAndPassword(s.decoy, []byte(password))
 		return nil, "", bad
 	} else if err != nil {
 		return nil, "", err
@@ -99,7 +107,7 @@ func (s *Service) Login(ctx context.Context, name, password string) (*backend.Us
 		return nil, "", bad
 	}
 	token := NewToken()
-	if err := s.Store.CreateSession(ctx, hashToken(token), u.ID, s.Now().Add(SessionTTL)); err != nil {
+	if err := s.Store.CreateSession(ctx, hashToken(token), u.ID, hash, s.Now().Add(SessionTTL)); err != nil {
 		return nil, "", err
 	}
 	return u, token, nil

@@ -150,10 +150,10 @@ func TestSessionsAndSettings(t *testing.T) {
 		if err := db.CreateUser(ctx, u, "hash1"); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.CreateSession(ctx, "live", u.ID, time.Now().Add(time.Hour)); err != nil {
+		if err := db.CreateSession(ctx, "live", u.ID, "hash1", time.Now().Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.CreateSession(ctx, "old", u.ID, time.Now().Add(-time.Minute)); err != nil {
+		if err := db.CreateSession(ctx, "old", u.ID, "hash1", time.Now().Add(-time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		got, err := db.FindSessionUser(ctx, "live")
@@ -171,6 +171,14 @@ func TestSessionsAndSettings(t *testing.T) {
 		}
 		if _, hash, _ := db.FindUserByName(ctx, "grace"); hash != "hash2" {
 			t.Fatalf("hash = %q", hash)
+		}
+		// A sign-in that checked the old password, finishing after the
+		// change, gets no session.
+		if err := db.CreateSession(ctx, "late", u.ID, "hash1", time.Now().Add(time.Hour)); backend.ErrorCode(err) != backend.EUNAUTHORIZED {
+			t.Fatalf("a session for the old password after the change: %v", err)
+		}
+		if _, err := db.FindSessionUser(ctx, "late"); backend.ErrorCode(err) != backend.EUNAUTHORIZED {
+			t.Fatalf("the late sign-in's session works: %v", err)
 		}
 
 		if _, ok, err := db.Setting(ctx, "agents.listen"); ok || err != nil {

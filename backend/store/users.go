@@ -65,24 +65,56 @@ func (d *DB) CountUsers(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// SetUserPassword replaces a user's password hash and ends their sessions.
+// SetUserPassword replaces a user's password hash and ends their sessions,
+// in one transaction (serializable on PostgreSQL, as CreateSession's): a
+// sign-in that checked the old password cannot keep a session.
 func (d *DB) SetUserPassword(ctx context.Context, name, passwordHash string) error {
 	u, _, err := d.FindUserByName(ctx, name)
 	if err != nil {
 		return err
 	}
-	if _, err := d.exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, passwordHash, u.ID); err != nil {
+	tx, err := d.db.BeginTx(ctx, d.serializable())
+	if err != nil {
 		return err
 	}
-	_, err = d.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID)
-	return err
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE users SET password_hash = ? WHERE id = ?`), passwordHash, u.ID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, d.rebind(`DELETE FROM sessions WHERE user_id = ?`), u.ID); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
-// CreateSession records a session token's hash for a user.
-func (d *DB) CreateSession(ctx context.Context, tokenHash string, userID int64, expires time.Time) error {
-	_, err := d.exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-		tokenHash, userID, d.Now(), expires.UTC())
-	return err
+// CreateSession records a session token's hash for a user, if the user's
+// password hash is still checkedHash (the one the sign-in checked);
+// EUNAUTHORIZED when it changed meanwhile.
+func (d *DB) CreateSession(ctx context.Context, tokenHash string, userID int64, checkedHash string, expires time.Time) error {
+	tx, err := d.db.BeginTx(ctx, d.serializable())
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
+		SELECT ?, id, ?, ? FROM users WHERE id = ? AND password_hash = ?`),
+		tokenHash, d.Now(), expires.UTC(), userID, checkedHash)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return backend.Errorf(backend.EUNAUTHORIZED, "the password changed while signing in: sign in again")
+	}
+	return tx.Commit()
+}
+
+// serializable is PostgreSQL's serializable isolation (SQLite's write
+// transactions are serial already).
+func (d *DB) serializable() *sql.TxOptions {
+	if d.dialect == Postgres {
+		return &sql.TxOptions{Isolation: sql.LevelSerializable}
+	}
+	return nil
 }
 
 // FindSessionUser returns the user of an unexpired session, or EUNAUTHORIZED.
