@@ -41,9 +41,9 @@ func runDesktop(ctx context.Context, args []string, env Env) (*out, error) {
 	}
 	defer inst.Close()
 	inst.StartRoute = *route
-	token := ""
+	token, generated := "", false
 	if sf.agentsListen != "" {
-		token = agentToken(sf.agentToken, env)
+		token, generated = agentToken(sf.agentToken, env)
 	}
 	if err := inst.startBroker(ctx, sf.agentsListen, token); err != nil {
 		return o, err
@@ -52,6 +52,7 @@ func runDesktop(ctx context.Context, args []string, env Env) (*out, error) {
 		return o, err
 	}
 	inst.startTraining(ctx, append(builtinTrainers(), sf.trainers...))
+	sayHowAgentsConnect(inst, token, generated, env)
 	return o, env.Desktop(ctx, inst)
 }
 

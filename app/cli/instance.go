@@ -50,7 +50,9 @@ type Instance struct {
 // open opens the data folder and the database. One-shot commands need no
 // more, and must not start a broker beside a running app.
 func open(ctx context.Context, c *common) (*Instance, error) {
-	if err := os.MkdirAll(c.data, 0o755); err != nil {
+	// Only its owner reads it: it holds the database (password hashes) and
+	// every project's images and labels.
+	if err := os.MkdirAll(c.data, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
 	inst := &Instance{Layout: backend.Layout{Root: c.data}, Hub: api.NewHub(), Logf: log.Printf}

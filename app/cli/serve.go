@@ -29,7 +29,7 @@ func runServe(ctx context.Context, args []string, env Env) (*out, error) {
 	fs.StringVar(&sf.agentsListen, "agents-listen", "", "accept GPU agents on this broker `address`, e.g. :4222")
 	fs.StringVar(&sf.agentToken, "agent-token", "", "the token agents present (default $TESSERA_AGENT_TOKEN, else generated and printed)")
 	fs.Var(&sf.trainers, "trainer", "offer a trainer program on the local worker: `NAME=PATH` (repeatable)")
-	fs.StringVar(&sf.adminPassword, "admin-password", "", "password of the first admin, used only while the database has no user (default: generated and printed)")
+	fs.StringVar(&sf.adminPassword, "admin-password", "", "password of the first admin, used only while the database has no user (default $TESSERA_ADMIN_PASSWORD, else generated and printed)")
 	o := &out{env: env, json: c.json}
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -47,12 +47,16 @@ func serve(ctx context.Context, c *common, sf serveFlags, env Env) error {
 		return err
 	}
 	defer inst.Close()
-	if err := ensureAdmin(ctx, inst, sf.adminPassword, env); err != nil {
+	adminPassword := sf.adminPassword
+	if adminPassword == "" {
+		adminPassword = env.Getenv("TESSERA_ADMIN_PASSWORD")
+	}
+	if err := ensureAdmin(ctx, inst, adminPassword, env); err != nil {
 		return err
 	}
-	token := ""
+	token, generated := "", false
 	if sf.agentsListen != "" {
-		token = agentToken(sf.agentToken, env)
+		token, generated = agentToken(sf.agentToken, env)
 	}
 	if err := inst.startBroker(ctx, sf.agentsListen, token); err != nil {
 		return err
@@ -61,9 +65,7 @@ func serve(ctx context.Context, c *common, sf serveFlags, env Env) error {
 		return err
 	}
 	inst.startTraining(ctx, append(builtinTrainers(), sf.trainers...))
-	if u := inst.Broker.ClientURL(); u != "" {
-		fmt.Fprintf(env.Stdout, "GPU agents connect with: gpuagent --broker %s --token %s\n", u, token)
-	}
+	sayHowAgentsConnect(inst, token, generated, env)
 
 	mux := http.NewServeMux()
 	mux.Handle("/api/", inst.APIHandler(api.ModeServer))
@@ -116,8 +118,14 @@ func displayURL(a net.Addr) string {
 // classroom server can be signed into at once.
 func ensureAdmin(ctx context.Context, inst *Instance, password string, env Env) error {
 	n, err := inst.DB.CountUsers(ctx)
-	if err != nil || n > 0 {
+	if err != nil {
 		return err
+	}
+	if n > 0 {
+		if password != "" {
+			fmt.Fprintln(env.Stderr, "warning: the admin password given is not used: the database has users already (change one with `tessera user password --name NAME`)")
+		}
+		return nil
 	}
 	shown := password == ""
 	if shown {
@@ -132,14 +140,30 @@ func ensureAdmin(ctx context.Context, inst *Instance, password string, env Env) 
 	return nil
 }
 
-func agentToken(flagValue string, env Env) string {
+// agentToken is the token agents present: --agent-token, else
+// $TESSERA_AGENT_TOKEN, else a new one (generated true).
+func agentToken(flagValue string, env Env) (token string, generated bool) {
 	if flagValue != "" {
-		return flagValue
+		return flagValue, false
 	}
 	if t := env.Getenv("TESSERA_AGENT_TOKEN"); t != "" {
-		return t
+		return t, false
 	}
-	t := auth.NewToken()
-	fmt.Fprintln(env.Stdout, "Generated an agent token (set TESSERA_AGENT_TOKEN to keep one across restarts)")
-	return t
+	return auth.NewToken(), true
+}
+
+// sayHowAgentsConnect prints the agent's command line for a listening
+// broker; the token itself only when it was generated (one the operator
+// set stays out of logs).
+func sayHowAgentsConnect(inst *Instance, token string, generated bool, env Env) {
+	u := inst.Broker.ClientURL()
+	if u == "" {
+		return
+	}
+	if generated {
+		fmt.Fprintf(env.Stdout, "GPU agents connect with: gpuagent --broker %s --token %s\n", u, token)
+		fmt.Fprintln(env.Stdout, "(a token made for this run: set TESSERA_AGENT_TOKEN to keep one across restarts)")
+		return
+	}
+	fmt.Fprintf(env.Stdout, "GPU agents connect with: gpuagent --broker %s --token <the agent token you set>\n", u)
 }

@@ -7,7 +7,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,31 +19,79 @@ import (
 
 // TestServeStartsAndStops runs `tessera serve` on a free port, reads the URL
 // it prints, uses the API and the UI, then stops it as a signal would.
-func TestServeStartsAndStops(t *testing.T) {
-	data := t.TempDir()
+// served is a running `tessera serve`: its URL, what it printed so far,
+// and stop, which cancels it and returns its exit code.
+type served struct {
+	base   string
+	mu     sync.Mutex
+	stdout []string
+	stderr strings.Builder
+	stop   func() int
+}
+
+func (s *served) printed() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.Join(s.stdout, "\n") + "\n" + s.stderr.String()
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func startServe(t *testing.T, getenv func(string) string, args ...string) *served {
+	t.Helper()
 	pr, pw := io.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
+	s := &served{}
 	go func() {
-		done <- cli.Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--admin-password", "first-admin-pw"},
-			cli.Env{Stdout: pw, Stderr: io.Discard, Getenv: func(string) string { return "" }})
+		done <- cli.Run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...),
+			cli.Env{Stdout: pw, Stderr: lockedWriter{&s.mu, &s.stderr}, Getenv: getenv})
 		pw.Close()
 	}()
 	urlc := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
+			s.mu.Lock()
+			s.stdout = append(s.stdout, sc.Text())
+			s.mu.Unlock()
 			if u, ok := strings.CutPrefix(sc.Text(), "Tessera listening on "); ok {
 				urlc <- u
 			}
 		}
 	}()
-	var base string
 	select {
-	case base = <-urlc:
+	case s.base = <-urlc:
 	case <-time.After(30 * time.Second):
+		cancel()
 		t.Fatal("serve printed no URL")
 	}
+	s.stop = func() int {
+		cancel()
+		select {
+		case code := <-done:
+			return code
+		case <-time.After(15 * time.Second):
+			t.Fatal("serve did not stop")
+			return -1
+		}
+	}
+	return s
+}
+
+func TestServeStartsAndStops(t *testing.T) {
+	data := t.TempDir()
+	srv := startServe(t, func(string) string { return "" }, "--data", data, "--admin-password", "first-admin-pw")
+	base := srv.base
 
 	resp, err := http.Get(base + "/api/health")
 	if err != nil {
@@ -81,17 +132,46 @@ func TestServeStartsAndStops(t *testing.T) {
 		t.Fatalf("live stream: %d", stream.StatusCode)
 	}
 
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("serve exited %d", code)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not stop")
+	if code := srv.stop(); code != 0 {
+		t.Fatalf("serve exited %d", code)
 	}
 	// The data survives: a second start on the same folder works (no stale lock).
 	if r := run(t, data, "user", "list"); r.code != 0 || !strings.Contains(r.stdout, "admin") {
 		t.Fatalf("after stop: %+v", r)
+	}
+}
+
+// Secrets an operator set stay out of what serve prints; the first admin's
+// password may come from the environment, and one given later is said to
+// be unused; the data folder is its owner's only.
+func TestServeKeepsSecretsOutOfItsOutput(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "tessera-data")
+	env := map[string]string{"TESSERA_AGENT_TOKEN": "operator-token-0123456789", "TESSERA_ADMIN_PASSWORD": "from-the-env-pw"}
+	srv := startServe(t, func(k string) string { return env[k] }, "--data", data, "--agents-listen", "127.0.0.1:0")
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.Post(srv.base+"/api/login", "application/json", strings.NewReader(`{"name":"admin","password":"from-the-env-pw"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("the admin password from TESSERA_ADMIN_PASSWORD: sign-in %d", resp.StatusCode)
+	}
+	if code := srv.stop(); code != 0 {
+		t.Fatalf("serve exited %d", code)
+	}
+	out := srv.printed()
+	if strings.Contains(out, "operator-token") || !strings.Contains(out, "--token <the agent token you set>") {
+		t.Errorf("serve's output shows the operator's token, or not how agents connect:\n%s", out)
+	}
+	if fi, err := os.Stat(data); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("data folder mode %v, %v; want 0700", fi.Mode().Perm(), err)
+	}
+
+	again := startServe(t, func(k string) string { return env[k] }, "--data", data, "--admin-password", "another-pw-123")
+	again.stop()
+	if !strings.Contains(again.printed(), "the admin password given is not used") {
+		t.Errorf("a later admin password was ignored silently:\n%s", again.printed())
 	}
 }
