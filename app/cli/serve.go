@@ -20,6 +20,8 @@ type serveFlags struct {
 	agentsListen  string
 	agentToken    string
 	adminPassword string
+	tlsCert       string
+	tlsKey        string
 }
 
 func runServe(ctx context.Context, args []string, env Env) (*out, error) {
@@ -29,6 +31,8 @@ func runServe(ctx context.Context, args []string, env Env) (*out, error) {
 	fs.StringVar(&sf.agentsListen, "agents-listen", "", "accept GPU agents on this broker `address`, e.g. :4222")
 	fs.StringVar(&sf.agentToken, "agent-token", "", "the token agents present (default $TESSERA_AGENT_TOKEN, else generated and printed)")
 	fs.Var(&sf.trainers, "trainer", "offer a trainer program on the local worker: `NAME=PATH` (repeatable)")
+	fs.StringVar(&sf.tlsCert, "tls-cert", "", "serve HTTPS with this certificate `file` (PEM; with --tls-key)")
+	fs.StringVar(&sf.tlsKey, "tls-key", "", "the certificate's private key `file` (PEM)")
 	fs.StringVar(&sf.adminPassword, "admin-password", "", "password of the first admin, used only while the database has no user (default $TESSERA_ADMIN_PASSWORD, else generated and printed)")
 	o := &out{env: env, json: c.json}
 	pos, err := parse(fs, args)
@@ -88,8 +92,21 @@ func serve(ctx context.Context, c *common, sf serveFlags, env Env) error {
 	}
 	srv.RegisterOnShutdown(cancel) // ends the live streams so Shutdown can finish
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	fmt.Fprintf(env.Stdout, "Tessera listening on %s\n", displayURL(ln.Addr()))
+	if (sf.tlsCert == "") != (sf.tlsKey == "") {
+		ln.Close()
+		return backend.Errorf(backend.EINVALID, "--tls-cert and --tls-key go together")
+	}
+	scheme := "http"
+	if sf.tlsCert != "" {
+		scheme = "https"
+		go func() { errc <- srv.ServeTLS(ln, sf.tlsCert, sf.tlsKey) }()
+	} else {
+		if !isLoopback(ln.Addr()) {
+			fmt.Fprintln(env.Stderr, "warning: serving plain HTTP beyond this computer: passwords and sessions cross the network unencrypted (use --tls-cert/--tls-key, or a TLS proxy in front)")
+		}
+		go func() { errc <- srv.Serve(ln) }()
+	}
+	fmt.Fprintf(env.Stdout, "Tessera listening on %s\n", displayURL(scheme, ln.Addr()))
 
 	select {
 	case err := <-errc:
@@ -106,12 +123,18 @@ func serve(ctx context.Context, c *common, sf serveFlags, env Env) error {
 }
 
 // displayURL is the address a person types: localhost for "every interface".
-func displayURL(a net.Addr) string {
+func displayURL(scheme string, a net.Addr) string {
 	host, port, _ := net.SplitHostPort(a.String())
 	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
 		host = "localhost"
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+func isLoopback(a net.Addr) bool {
+	host, _, _ := net.SplitHostPort(a.String())
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // ensureAdmin creates the first admin of an empty database, so a new

@@ -3,8 +3,17 @@ package cli_test
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"io"
+	"math/big"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
@@ -173,5 +182,50 @@ func TestServeKeepsSecretsOutOfItsOutput(t *testing.T) {
 	again.stop()
 	if !strings.Contains(again.printed(), "the admin password given is not used") {
 		t.Errorf("a later admin password was ignored silently:\n%s", again.printed())
+	}
+}
+
+// serve --tls-cert/--tls-key serves HTTPS and marks the session cookie
+// Secure; plain HTTP beyond this computer gets a warning.
+func TestServeOverHTTPS(t *testing.T) {
+	dir := t.TempDir()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "tessera test"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := x509.MarshalECPrivateKey(key)
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+	cert, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+
+	srv := startServe(t, func(string) string { return "" }, "--data", filepath.Join(dir, "data"),
+		"--admin-password", "first-admin-pw", "--tls-cert", certFile, "--tls-key", keyFile)
+	if !strings.HasPrefix(srv.base, "https://127.0.0.1:") {
+		t.Fatalf("listening on %s, want https", srv.base)
+	}
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := c.Post(srv.base+"/api/login", "application/json", strings.NewReader(`{"name":"admin","password":"first-admin-pw"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(resp.Cookies()) != 1 || !resp.Cookies()[0].Secure {
+		t.Errorf("sign-in over HTTPS: %d, cookies %v (want one, Secure)", resp.StatusCode, resp.Cookies())
+	}
+	srv.stop()
+	if strings.Contains(srv.printed(), "plain HTTP") {
+		t.Errorf("a warning about plain HTTP over HTTPS:\n%s", srv.printed())
+	}
+
+	open := startServe(t, func(string) string { return "" }, "--data", filepath.Join(dir, "data"), "--addr", "0.0.0.0:0")
+	open.stop()
+	if !strings.Contains(open.printed(), "warning: serving plain HTTP beyond this computer") {
+		t.Errorf("no warning for plain HTTP on every interface:\n%s", open.printed())
 	}
 }

@@ -84,7 +84,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+		Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: overHTTPS(r),
 		SameSite: http.SameSiteStrictMode, Expires: time.Now().Add(auth.SessionTTL),
 	})
 	writeJSON(w, http.StatusOK, sessionBody{User: u, Mode: h.cfg.Mode})
@@ -101,4 +101,11 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// overHTTPS: the browser reached us over HTTPS, here or at a TLS proxy in
+// front (which says so in X-Forwarded-Proto; a client lying about it only
+// keeps its own cookie off plain HTTP).
+func overHTTPS(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
