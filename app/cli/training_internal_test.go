@@ -3,18 +3,23 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/png"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tessera-lab/tessera/backend"
+	"github.com/tessera-lab/tessera/backend/api"
 	"github.com/tessera-lab/tessera/backend/jobproto"
 	"github.com/tessera-lab/tessera/backend/training"
 	"github.com/tessera-lab/tessera/gpuagent/agent"
@@ -318,5 +323,33 @@ func TestReopenedAppResumesTheLocalJob(t *testing.T) {
 	os.WriteFile(filepath.Join(models, "model.onnx"), []byte("onnx"), 0o644)
 	if d, err = inst.Training.Detail(context.Background(), j.ID); err != nil || d.Model == nil || d.Model.RunsHere || !d.Model.ONNX {
 		t.Fatalf("model of a GPU job: %+v %v", d.Model, err)
+	}
+}
+
+// The train form's check answers a refused request with its reasons, as
+// an error response (it once crashed reading the trainer it did not get).
+func TestJobCheckAnswersARefusalWithItsReasons(t *testing.T) {
+	inst := startApp(t, t.TempDir(), "", "", builtinTrainers())
+	defer inst.Close()
+	ctx := context.Background()
+	p := &backend.Project{Name: "Check"}
+	if err := inst.Projects.CreateProject(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(inst.APIHandler(api.ModeDesktop))
+	defer srv.Close()
+	for _, body := range []string{`{}`, `{"worker":"nobody","config":{"epochs":"many"}}`} {
+		resp, err := http.Post(srv.URL+"/api/projects/"+strconv.FormatInt(p.ID, 10)+"/jobs/check", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatalf("%s: %v", body, err)
+		}
+		var e struct {
+			Error struct{ Code, Message string }
+		}
+		json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if resp.StatusCode < 400 || resp.StatusCode >= 500 || e.Error.Message == "" {
+			t.Errorf("check %s: %d %+v, want a 4xx saying why", body, resp.StatusCode, e)
+		}
 	}
 }

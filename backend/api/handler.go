@@ -6,6 +6,7 @@ package api
 import (
 	"log"
 	"net/http"
+	"runtime/debug"
 	"sync"
 
 	"github.com/tessera-lab/tessera/backend"
@@ -94,6 +95,14 @@ func NewHandler(cfg Config) *Handler {
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// A bug in one handler is that request's 500, not the app's end (the
+	// desktop's asset server recovers nothing).
+	defer func() {
+		if v := recover(); v != nil {
+			h.cfg.Logf("api: %s %s panicked: %v\n%s", r.Method, r.URL.Path, v, debug.Stack())
+			h.fail(w, r, backend.Errorf(backend.EINTERNAL, "an internal error (a bug) stopped this request; the app goes on"))
+		}
+	}()
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
 	if h.crossOrigin != nil {

@@ -92,7 +92,11 @@ func (h *Handler) checkJob(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = h.cfg.Training.Builder.Check(r.Context(), req.ProjectID)
 	}
-	h.reply(w, r, http.StatusOK, map[string]any{"trainer": t.Name, "config": cfg}, err)
+	if err != nil { // t is nil then
+		h.fail(w, r, err)
+		return
+	}
+	h.reply(w, r, http.StatusOK, map[string]any{"trainer": t.Name, "config": cfg}, nil)
 }
 
 func (h *Handler) createJob(w http.ResponseWriter, r *http.Request) {
