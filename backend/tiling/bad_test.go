@@ -126,6 +126,15 @@ func TestLyingHeaders(t *testing.T) {
 	binary.BigEndian.PutUint16(jpg[sof+5:], 20000)
 	binary.BigEndian.PutUint16(jpg[sof+7:], 20000)
 
+	// The same lie in a progressive JPEG's frame header: its decoder would
+	// hold 2 bytes for each of the 400 million coefficients at once.
+	prog := append([]byte(nil), jpg...)
+	prog[sof+1] = 0xc2
+	// An honest progressive 16 × 16 over a limit of 1000 pixels: a quarter
+	// of it applies to progressive JPEGs.
+	small := encodeJPEG(t, pattern(image.NewGray(rect(16, 16))), 80)
+	small[strings.Index(string(small), "\xff\xc0")+1] = 0xc2
+
 	bmp := encodeBMP(t, image.NewRGBA(rect(4, 4)))
 	binary.LittleEndian.PutUint32(bmp[18:], 20000)
 	binary.LittleEndian.PutUint32(bmp[22:], 20000)
@@ -147,6 +156,8 @@ func TestLyingHeaders(t *testing.T) {
 		{"jpeg-compressed.tif", lyingTIFF(20, 20, 7, 400), DefaultLimits(), backend.EINVALID, []string{"JPEG", "not supported"}},
 		{"big.png", png, DefaultLimits(), backend.EINVALID, []string{"claims 20000 × 20000"}},
 		{"big.jpg", jpg, DefaultLimits(), backend.EINVALID, []string{"claims 20000 × 20000"}},
+		{"big-progressive.jpg", prog, DefaultLimits(), backend.EINVALID, []string{"claims 20000 × 20000"}},
+		{"progressive.jpg", small, Limits{MaxPixels: 1000}, backend.ETOOLARGE, []string{"progressive JPEG of 256 pixels", "limit of 250 pixels"}},
 		{"big.bmp", bmp, DefaultLimits(), backend.EINVALID, []string{"claims 20000 × 20000"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -200,7 +211,9 @@ func TestDecoderPanic(t *testing.T) {
 	t.Cleanup(func() { formats = saved })
 	formats = append(append([]format{}, formats...),
 		format{name: "boom", sniff: hasPrefix("BOOM"),
-			header: func(io.ReaderAt, int64, image.Config) (header, error) { return header{8, 3, 1}, nil },
+			header: func(io.ReaderAt, int64, image.Config) (header, error) {
+				return header{bitDepth: 8, channels: 3, orientation: 1}, nil
+			},
 			config: func(io.Reader) (image.Config, error) {
 				return image.Config{ColorModel: color.RGBAModel, Width: 4, Height: 4}, nil
 			},

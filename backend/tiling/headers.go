@@ -135,8 +135,9 @@ func jpegHeader(r io.ReaderAt, size int64, cfg image.Config) (header, error) {
 			if seg[5] == 1 {
 				h.channels = 1
 			}
-			if m == 0xc0 || m == 0xc1 {
-				if err := jpegPlausible(seg, size, cfg); err != nil {
+			h.progressive = m == 0xc2
+			if m == 0xc0 || m == 0xc1 || m == 0xc2 {
+				if err := jpegPlausible(seg, size, cfg, h.progressive); err != nil {
 					return header{}, err
 				}
 			}
@@ -146,11 +147,11 @@ func jpegHeader(r io.ReaderAt, size int64, cfg image.Config) (header, error) {
 	return h, nil
 }
 
-// jpegPlausible checks a sequential JPEG's size: every 8×8 block of every
-// component takes at least two bits (a DC code and an end-of-block code).
-// Progressive JPEGs can code runs of empty blocks in a few bits, so they are
-// not checked.
-func jpegPlausible(sof []byte, size int64, cfg image.Config) error {
+// jpegPlausible checks a JPEG's size: in a sequential JPEG every 8×8 block
+// of every component takes at least two bits (a DC code and an end-of-block
+// code); in a progressive one its first (DC) scan still takes a bit a
+// block, while later scans can code runs of empty blocks in a few bits.
+func jpegPlausible(sof []byte, size int64, cfg image.Config, progressive bool) error {
 	nc := int(sof[5])
 	if len(sof) < 6+3*nc || nc == 0 {
 		return errors.New("corrupt JPEG frame header")
@@ -167,8 +168,13 @@ func jpegPlausible(sof []byte, size int64, cfg image.Config) error {
 	} else {
 		blocks = float64((cfg.Width+8*hmax-1)/(8*hmax)) * float64((cfg.Height+8*vmax-1)/(8*vmax)) * float64(perMCU)
 	}
-	// Two bits a block is blocks/4 bytes; allow half of that, for margin.
-	if float64(size) < blocks/8 {
+	// Two bits a block is blocks/4 bytes (one bit, progressive: blocks/8);
+	// allow half of that, for margin.
+	least := blocks / 8
+	if progressive {
+		least = blocks / 16
+	}
+	if float64(size) < least {
 		return claimErr("JPEG", cfg, "a file", size)
 	}
 	return nil

@@ -16,7 +16,8 @@ type Limits struct {
 
 // DefaultLimits admits a 1-gigapixel slide (32768 × 32768, or a long strip
 // up to 200,000 px) in a file of up to 4 GiB. Decoded, such an image needs
-// 1 to 8 bytes a pixel depending on its type.
+// 1 to 8 bytes a pixel depending on its type. A progressive JPEG, whose
+// decoder holds its coefficients too, may have a quarter of MaxPixels.
 func DefaultLimits() Limits {
 	return Limits{MaxWidth: 200_000, MaxHeight: 200_000, MaxPixels: 1 << 30, MaxBytes: 4 << 30}
 }

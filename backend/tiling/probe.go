@@ -46,8 +46,17 @@ type format struct {
 	readerAt bool
 }
 
+// progressiveCost is how many times a baseline JPEG's memory decoding a
+// progressive one takes (coefficients of 2 bytes, for every component);
+// the pixel limit is divided by it for those.
+const progressiveCost = 4
+
 type header struct {
 	bitDepth, channels, orientation int
+	// progressive: a progressive JPEG, whose decoder holds every
+	// coefficient (2 bytes each) besides the image: several times a
+	// baseline JPEG's memory.
+	progressive bool
 }
 
 // formats is the table of decoders, in sniffing order. Tests add to it.
@@ -156,6 +165,11 @@ func probe(name string, r io.ReaderAt, size int64, lim Limits) (info Info, f *fo
 	}
 	if err := lim.checkDims(name, info.Width, info.Height); err != nil {
 		return Info{}, nil, err
+	}
+	if px := int64(info.Width) * int64(info.Height); h.progressive && lim.MaxPixels > 0 && px > lim.MaxPixels/progressiveCost {
+		return Info{}, nil, backend.Errorf(backend.ETOOLARGE, "%s: a progressive JPEG of %s is over the limit of %s for progressive JPEGs "+
+			"(decoding one takes %d times the memory of a baseline JPEG): save it as a baseline JPEG, PNG or TIFF",
+			name, humanPixels(px), humanPixels(lim.MaxPixels/progressiveCost), progressiveCost)
 	}
 	return info, f, nil
 }
