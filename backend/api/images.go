@@ -20,6 +20,7 @@ func (h *Handler) imageRoutes() {
 	h.mux.HandleFunc("POST /api/projects/{id}/images/import-paths", h.importPaths)
 	h.mux.HandleFunc("GET /api/images/{id}", h.getImage)
 	h.mux.HandleFunc("DELETE /api/images/{id}", h.deleteImage)
+	h.mux.HandleFunc("POST /api/images/{id}/retry", h.retryImage)
 	h.mux.HandleFunc("GET /api/images/{id}/tiles", h.listTiles)
 	h.mux.HandleFunc("GET /api/images/{id}/thumbnail", h.thumbnail)
 	h.mux.HandleFunc("GET /api/images/{id}/pyramid/{level}/{file}", h.pyramidTile)
@@ -160,6 +161,19 @@ func (h *Handler) deleteImage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// retryImage queues a failed image for tiling again.
+func (h *Handler) retryImage(w http.ResponseWriter, r *http.Request) {
+	if h.allow(w, r, auth.ImportImages) == nil {
+		return
+	}
+	id, err := pathID(r, "image")
+	var m *backend.Image
+	if err == nil {
+		m, err = h.cfg.Images.RetryImage(r.Context(), id)
+	}
+	h.reply(w, r, http.StatusOK, m, err)
 }
 
 func (h *Handler) listTiles(w http.ResponseWriter, r *http.Request) {

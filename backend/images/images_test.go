@@ -404,6 +404,49 @@ func TestRunTilesQueuedAndLeftoverImages(t *testing.T) {
 	})
 }
 
+// An image the app died tiling (still "tiling" at the next start) fails
+// with the reason instead of being tiled again, which would take the app
+// down at every start; it can be tried again. One whose tiling a closing
+// app stopped is queued again.
+func TestAnImageTheAppDiedTilingFailsAndCanBeRetried(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	path := write(t, filepath.Join(t.TempDir(), "a.png"), func(f *os.File) error { return png.Encode(f, pattern(300, 300)) })
+	res, err := fx.svc.ImportPaths(ctx, fx.project.ID, []string{path}, false)
+	if err != nil || len(res.Imported) != 1 {
+		t.Fatal(err)
+	}
+	id := res.Imported[0].ID
+
+	// A closing app stops the tiling: queued again.
+	stopping, stop := context.WithCancel(ctx)
+	if err := fx.svc.TileImage(stopping, id, func(int, int) { stop() }); err == nil {
+		t.Fatal("a stopped tiling said it finished")
+	}
+	if m, _ := fx.db.FindImageByID(ctx, id); m.State != backend.ImageQueued {
+		t.Fatalf("after a stop the image is %s, want queued", m.State)
+	}
+
+	// The app died tiling it.
+	if err := fx.db.SetImageState(ctx, id, backend.ImageTiling, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.svc.RetryImage(ctx, id); backend.ErrorCode(err) != backend.EINVALID {
+		t.Fatalf("retrying an image that did not fail: %v", err)
+	}
+	run, cancel := context.WithCancel(ctx)
+	go fx.svc.Run(run)
+	defer func() { cancel(); fx.svc.Wait() }()
+	ms := waitImage(t, fx, func(ms []*backend.Image) bool { return len(ms) == 1 && ms[0].State == backend.ImageFailed })
+	if !strings.Contains(ms[0].Error, "stopped while tiling") {
+		t.Fatalf("reason %q", ms[0].Error)
+	}
+	if m, err := fx.svc.RetryImage(ctx, id); err != nil || m.State != backend.ImageQueued {
+		t.Fatalf("retry: %+v %v", m, err)
+	}
+	waitImage(t, fx, func(ms []*backend.Image) bool { return len(ms) == 1 && ms[0].State == backend.ImageReady })
+}
+
 // TestProgressCountsTilesAndPyramid: the last report says done == total,
 // and the total counts the viewer's pyramid as well as the tiles.
 func TestProgressCountsTilesAndPyramid(t *testing.T) {

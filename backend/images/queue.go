@@ -37,7 +37,9 @@ func (s *Service) next() (int64, bool) {
 
 // Run tiles queued images one at a time (each tiling uses every core, and
 // one decoded gigapixel image is memory enough) until ctx ends. It first
-// re-queues what a crash or a closed app left queued or half-tiled.
+// re-queues what a closed app left queued; an image still "tiling" is one
+// the app died tiling (a clean stop queues it again), and fails, rather
+// than taking the app down at every start (RetryImage tries it again).
 func (s *Service) Run(ctx context.Context) {
 	s.running.Add(1)
 	defer s.running.Done()
@@ -46,6 +48,12 @@ func (s *Service) Run(ctx context.Context) {
 		s.Logf("images: find unfinished imports: %v", err)
 	}
 	for _, m := range left {
+		if m.State == backend.ImageTiling {
+			if err := s.setState(ctx, m, backend.ImageFailed, crashedWhileTiling); err != nil {
+				s.Logf("images: %s: %v", m.Name, err)
+			}
+			continue
+		}
 		s.enqueue(m.ID)
 	}
 	for {

@@ -41,7 +41,12 @@ func (s *Service) TileImage(ctx context.Context, id int64, progress func(done, t
 	err = s.tile(ctx, p, m, progress)
 	if err != nil {
 		if ctx.Err() != nil {
-			return err // stays "tiling": the next start takes it up again
+			// The app is closing: queued again, so that an image still
+			// "tiling" at the next start means the app died tiling it.
+			if serr := s.setState(context.WithoutCancel(ctx), m, backend.ImageQueued, ""); serr != nil {
+				s.Logf("images: put %s back in the queue: %v", m.Name, serr)
+			}
+			return err
 		}
 		reason := backend.ErrorMessageOrText(err)
 		if serr := s.setState(context.WithoutCancel(ctx), m, backend.ImageFailed, reason); serr != nil {
@@ -131,4 +136,23 @@ func (s *Service) throttle(m *backend.Image, progress func(done, total int)) fun
 			s.emit(backend.EventImageProgress, m.ProjectID, backend.TilingProgress{ImageID: m.ID, Done: done, Total: total})
 		}
 	}
+}
+
+// crashedWhileTiling is the reason given to an image the app died tiling.
+const crashedWhileTiling = "Tessera stopped while tiling this image, perhaps for want of memory: try again, or import a smaller file"
+
+// RetryImage queues a failed image for tiling again.
+func (s *Service) RetryImage(ctx context.Context, id int64) (*backend.Image, error) {
+	m, err := s.Store.FindImageByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if m.State != backend.ImageFailed {
+		return nil, backend.Errorf(backend.EINVALID, "image %s is %s: only a failed image is tried again", m.Name, m.State)
+	}
+	if err := s.setState(ctx, m, backend.ImageQueued, ""); err != nil {
+		return nil, err
+	}
+	s.enqueue(m.ID)
+	return s.Store.FindImageByID(ctx, id)
 }

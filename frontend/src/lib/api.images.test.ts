@@ -22,6 +22,15 @@ function stub(respond: (url: string, init?: RequestInit) => Response) {
   return { calls, api: new Client({ fetch }) };
 }
 
+describe('retrying a failed image', () => {
+  it('posts to the image and reads it back queued', async () => {
+    const { calls, api } = stub(() => json(200, imageFixture({ id: 7, state: 'queued', pyramid: null })));
+    const img = await api.retryImage(7);
+    expect(calls).toEqual([{ url: '/api/images/7/retry', method: 'POST', body: undefined }]);
+    expect(img.state).toBe('queued');
+  });
+});
+
 describe('image decoding', () => {
   it('accepts an image as the API sends it', () => {
     const img = imageFixture();

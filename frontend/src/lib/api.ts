@@ -805,6 +805,11 @@ export class Client {
     return decodeImage(await this.request('GET', `/api/images/${seg(imageId)}`));
   }
 
+  /** Queues a failed image for tiling again. */
+  async retryImage(imageId: number): Promise<Image> {
+    return decodeImage(await this.request('POST', `/api/images/${seg(imageId)}/retry`));
+  }
+
   /** One page of an image's tiles, in row-major order. */
   async listTiles(imageId: number, offset = 0, limit = 1000): Promise<TilePage> {
     const q = `offset=${offset}&limit=${limit}`;
