@@ -15,6 +15,7 @@ import (
 
 	"github.com/tessera-lab/tessera/backend"
 	"github.com/tessera-lab/tessera/backend/annotate"
+	"github.com/tessera-lab/tessera/backend/dataset"
 	"github.com/tessera-lab/tessera/backend/images"
 	"github.com/tessera-lab/tessera/backend/labels"
 	"github.com/tessera-lab/tessera/backend/projects"
@@ -238,6 +239,39 @@ func TestLabelsOfADeletedImageDoNotComeBack(t *testing.T) {
 	kept := filepath.Join(fx.layout.DeletedLabelsDir(fx.pid, fx.image.ID), "smear_r000_c000__labels.json")
 	if b, err := os.ReadFile(kept); err != nil || !bytes.Contains(b, []byte(`"old"`)) {
 		t.Fatalf("the deleted image's labels are not kept at %s: %v", kept, err)
+	}
+}
+
+// A class renamed after students labelled with it: the training set would
+// teach those objects as background. The form's check and the build both
+// refuse, naming the tile and the class.
+func TestTrainingRefusesLabelsOfAClassTheSchemaLost(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t)
+	for i, tile := range fx.tiles {
+		f := parse(t, `{"completed_tasks":["finished"],"labels":[{"label_type":"polygon","object_id":"o","label_class":"nucleus","regions":[`+square(10, 10, 50, 50)+`]}]}`)
+		if _, err := fx.svc.SaveTileLabels(ctx, "ada", tile.ID, f, 0, 1); err != nil {
+			t.Fatalf("tile %d: %v", i, err)
+		}
+	}
+	b := &dataset.Builder{Store: fx.db, Labels: fx.svc, Layout: fx.layout}
+	if err := b.Check(ctx, fx.pid); err != nil {
+		t.Fatalf("with the class there: %v", err)
+	}
+	renamed, err := labels.ParseSchema(strings.NewReader(strings.Replace(schemaJSON, `"name":"nucleus"`, `"name":"Nucleus"`, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.svc.SetSchema(ctx, fx.pid, renamed); err != nil {
+		t.Fatal(err)
+	}
+	err = b.Check(ctx, fx.pid)
+	if backend.ErrorCode(err) != backend.EINVALID || !strings.Contains(err.Error(), "smear_r000_c000.png (nucleus)") ||
+		!strings.Contains(err.Error(), "2 completed tiles have labels of classes the project no longer has") {
+		t.Fatalf("check after the rename: %v", err)
+	}
+	if _, err := b.Build(ctx, dataset.Options{ProjectID: fx.pid, PipelineID: "p", JobID: "j"}); backend.ErrorCode(err) != backend.EINVALID {
+		t.Fatalf("build after the rename: %v", err)
 	}
 }
 

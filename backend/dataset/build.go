@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/tessera-lab/tessera/backend"
@@ -97,8 +98,9 @@ func (b *Builder) JobDir(projectID int64, pipelineID, jobID string) string {
 }
 
 type member struct {
-	tile  *backend.Tile
-	image *backend.Image
+	tile    *backend.Tile
+	image   *backend.Image
+	classes map[string]int // labels per class, as the annotation index counts them
 }
 
 // Build writes the job folder from the project's completed tiles and
@@ -120,6 +122,9 @@ func (b *Builder) Build(ctx context.Context, o Options) (*Metadata, error) {
 	}
 	if len(members) < 2 {
 		return nil, backend.Errorf(backend.EINVALID, "training needs at least 2 completed tiles, the project has %d: mark labelled tiles complete in the editor", len(members))
+	}
+	if err := checkClasses(members, sch); err != nil {
+		return nil, err
 	}
 	md := &Metadata{JobID: o.JobID, PipelineID: o.PipelineID, ProjectID: o.ProjectID, Seed: o.Seed, ValFraction: o.ValFraction,
 		IgnoreIndex: IgnoreIndex, CreatedAt: time.Now().UTC(), Split: Split{Train: []string{}, Val: []string{}}}
@@ -189,7 +194,9 @@ func (b *Builder) completed(ctx context.Context, projectID int64) ([]member, err
 			}
 			imgs[t.ImageID] = m
 		}
-		out = append(out, member{tile: t, image: m})
+		mb := member{tile: t, image: m}
+		_ = json.Unmarshal([]byte(a.Classes), &mb.classes)
+		out = append(out, mb)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].tile.Name < out[j].tile.Name })
 	return out, nil
@@ -312,5 +319,52 @@ func (b *Builder) Check(ctx context.Context, projectID int64) error {
 	if len(ms) < 2 {
 		return backend.Errorf(backend.EINVALID, "training needs at least 2 completed tiles, the project has %d: mark labelled tiles complete in the editor", len(ms))
 	}
+	return checkClasses(ms, sch)
+}
+
+// maxTrainingClasses: mask values are class indices from 1, and 255 is the
+// ignore index (the trainers take classes up to 253).
+const maxTrainingClasses = 253
+
+// checkClasses refuses a training set the schema cannot describe: a
+// completed tile's label of a class the schema no longer has would be
+// trained as background (a class renamed or removed after labelling).
+func checkClasses(ms []member, sch labels.Schema) error {
+	if n := len(sch.Classes()); n > maxTrainingClasses {
+		return backend.Errorf(backend.EINVALID, "the project has %d label classes; training takes at most %d", n, maxTrainingClasses)
+	}
+	known := map[string]bool{}
+	for _, c := range sch.Classes() {
+		known[c.Name] = true
+	}
+	var where []string
+	tiles := 0
+	for _, m := range ms {
+		var missing []string
+		for c := range m.classes {
+			if !known[c] {
+				missing = append(missing, c)
+			}
+		}
+		if len(missing) > 0 {
+			tiles++
+			if len(where) < 5 {
+				sort.Strings(missing)
+				where = append(where, fmt.Sprintf("%s (%s)", m.tile.Name, strings.Join(missing, ", ")))
+			}
+		}
+	}
+	if tiles > 0 {
+		return backend.Errorf(backend.EINVALID, "%d completed %s labels of classes the project no longer has, which would be trained as background: %s%s; "+
+			"give those labels a class in the editor, or add the classes back", tiles, plural(tiles, "tile has", "tiles have"),
+			strings.Join(where, "; "), map[bool]string{true: " …", false: ""}[tiles > len(where)])
+	}
 	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
