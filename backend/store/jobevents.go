@@ -223,6 +223,14 @@ func (d *DB) applyStatus(ctx context.Context, tx *sql.Tx, e jobproto.StatusEvent
 	if err != nil {
 		return err
 	}
+	if e.Attempt > attempt {
+		// A new attempt: its own epochs and Val IoU, not the last one's
+		// (its metrics, resumed ones included, build them up again).
+		if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE training_jobs SET epoch = 0, last_val_iou = NULL, best_val_iou = NULL
+			WHERE id = ?`), e.JobID); err != nil {
+			return err
+		}
+	}
 	out.Jobs[e.JobID] = true
 	return nil
 }
