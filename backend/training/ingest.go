@@ -245,8 +245,9 @@ func (s *Service) writeLog(ctx context.Context, j *backend.Job) error {
 	return os.Rename(tmp, s.LogPath(j))
 }
 
-// healLogs rewrites the train.log of every unfinished job, and fetches the
-// artifacts of completed jobs that do not have them yet.
+// healLogs rewrites the train.log of every unfinished job, fetches the
+// artifacts of completed jobs that do not have them yet, and fails the jobs
+// a stopped app left unqueued.
 func (s *Service) healLogs(ctx context.Context) {
 	js, err := s.DB.FindJobs(ctx, 0)
 	if err != nil {
@@ -254,6 +255,8 @@ func (s *Service) healLogs(ctx context.Context) {
 	}
 	for _, j := range js {
 		switch {
+		case j.Status == jobproto.StatusPending && j.CreatedAt.Before(s.started):
+			s.failUnqueued(ctx, j)
 		case !jobproto.Terminal(j.Status) && j.Status != jobproto.StatusPending:
 			_ = s.writeLog(ctx, j)
 		case j.Status == jobproto.StatusCompleted:
@@ -262,4 +265,17 @@ func (s *Service) healLogs(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// failUnqueued fails a job the app stopped preparing: it has no message in
+// JOBS, so no agent would ever take it.
+func (s *Service) failUnqueued(ctx context.Context, j *backend.Job) {
+	if seq, err := s.DB.JobStreamSeq(ctx, j.ID); err != nil || seq > 0 {
+		return
+	}
+	if err := s.DB.FinishJob(ctx, j.ID, jobproto.StatusFailed, "the app stopped while preparing this job's training set: start it again"); err != nil {
+		s.Logf("training: %v", err)
+		return
+	}
+	s.emitJob(ctx, j.ID)
 }

@@ -64,14 +64,16 @@ func setup(b testing.TB) (*training.Service, *nats.Conn, *linesSeen, string, fun
 	db.CreateProject(ctx, p)
 	pl := &backend.Pipeline{ID: "p1", Name: "p", ProjectID: p.ID, Worker: "pool:x", CreatedBy: "b"}
 	db.CreatePipeline(ctx, pl)
-	job := &backend.Job{ID: "job1", PipelineID: pl.ID, ProjectID: p.ID, Status: jobproto.StatusPending, Trainer: "t", Target: "pool:x", Config: []byte("{}"), CreatedBy: "b"}
-	if err := db.CreateJob(ctx, job, "bench"); err != nil {
-		b.Fatal(err)
-	}
 	seen := &linesSeen{at: map[int64]time.Time{}}
 	seen.cond = sync.NewCond(&seen.mu)
 	layout := backend.Layout{Root: dir}
 	svc := training.New(db, br.Conn(), br.JetStream(), &dataset.Builder{Store: db, Layout: layout}, layout, seen)
+	// Created after the service started (one from before, never queued, is
+	// one a stopped app left, and fails).
+	job := &backend.Job{ID: "job1", PipelineID: pl.ID, ProjectID: p.ID, Status: jobproto.StatusPending, Trainer: "t", Target: "pool:x", Config: []byte("{}"), CreatedBy: "b"}
+	if err := db.CreateJob(ctx, job, "bench"); err != nil {
+		b.Fatal(err)
+	}
 	ictx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { svc.Ingest(ictx); close(done) }()

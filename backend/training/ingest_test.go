@@ -3,11 +3,15 @@ package training_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/tessera-lab/tessera/backend"
 	"github.com/tessera-lab/tessera/backend/jobproto"
+	"github.com/tessera-lab/tessera/backend/training"
 )
 
 // An event is about the job of the subject it came on: a body naming
@@ -45,5 +49,33 @@ func TestIngestDropsEventsAboutAnotherJobThanTheirSubject(t *testing.T) {
 	}
 	if j1, _ := svc.DB.FindJob(ctx, victim); j1.Status != jobproto.StatusPending || j1.Attempt != 0 {
 		t.Fatalf("job1 changed through job2's subject: %s, attempt %d", j1.Status, j1.Attempt)
+	}
+}
+
+// A job the app stopped preparing (PENDING, never queued) fails at the next
+// start, saying so, instead of waiting for an agent forever.
+func TestAJobLeftUnqueuedFailsAtTheNextStart(t *testing.T) {
+	svc, nc, _, id, done := setup(t)
+	defer done()
+	ctx := context.Background()
+	js, _ := jetstream.New(nc)
+	next := training.New(svc.DB, nc, js, svc.Builder, svc.Layout, nil) // the app started again
+	ictx, cancel := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	go func() { next.Ingest(ictx); close(stopped) }()
+	defer func() { cancel(); <-stopped }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		j, _ := svc.DB.FindJob(ctx, id)
+		if j.Status == jobproto.StatusFailed {
+			if !strings.Contains(j.Error, "stopped while preparing") {
+				t.Fatalf("reason %q", j.Error)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the unqueued job is still %s", j.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

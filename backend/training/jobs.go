@@ -100,7 +100,10 @@ func (s *Service) CreateJob(ctx context.Context, user string, r JobRequest) (*ba
 	if err := s.DB.CreateJob(ctx, j, "created by "+user+"; training set being prepared"); err != nil {
 		return nil, err
 	}
-	if err := s.dispatch(ctx, j, r, cfg); err != nil {
+	// Prepared to its end even if the page that asked goes away.
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dispatchTimeout)
+	defer cancel()
+	if err := s.dispatch(dctx, j, r, cfg); err != nil {
 		reason := "could not prepare or queue the job: " + backend.ErrorMessageOrText(err)
 		if ferr := s.DB.FinishJob(context.WithoutCancel(ctx), j.ID, jobproto.StatusFailed, reason); ferr != nil {
 			s.Logf("training: %v", ferr)
@@ -111,6 +114,9 @@ func (s *Service) CreateJob(ctx context.Context, user string, r JobRequest) (*ba
 	s.emitJob(ctx, j.ID)
 	return s.DB.FindJob(ctx, j.ID)
 }
+
+// dispatchTimeout bounds building, storing and queueing a training set.
+const dispatchTimeout = 30 * time.Minute
 
 func (s *Service) pipeline(ctx context.Context, user string, p *backend.Project, r JobRequest) (*backend.Pipeline, error) {
 	if r.PipelineID != "" {

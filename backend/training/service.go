@@ -34,12 +34,14 @@ type Service struct {
 	// RunnableModelFormat is the models/model.json format this app can
 	// predict whole images with (the built-in CPU trainer's).
 	RunnableModelFormat string
+
+	started time.Time // when this service began: older unqueued jobs were left by a stopped app
 }
 
 // New returns a service over the app's database and broker connection.
 func New(db *store.DB, nc *nats.Conn, js jetstream.JetStream, b *dataset.Builder, layout backend.Layout, em backend.Emitter) *Service {
 	return &Service{DB: db, NC: nc, JS: js, Builder: b, Layout: layout, Emitter: em,
-		Logf: func(string, ...any) {}, CancelTimeout: 5 * time.Second, MaxAttempts: jobproto.DefaultMaxAttempts}
+		Logf: func(string, ...any) {}, CancelTimeout: 5 * time.Second, MaxAttempts: jobproto.DefaultMaxAttempts, started: time.Now()}
 }
 
 func (s *Service) emit(typ string, projectID int64, data any) {
