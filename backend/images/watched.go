@@ -36,6 +36,9 @@ func (s *Service) FileAppeared(ctx context.Context, path string) {
 	if !ok || !IsImageName(path) {
 		return
 	}
+	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+		return // gone, or a link (it could lead out of the folder)
+	}
 	name := filepath.Base(path)
 	m, dup, err := s.adoptInPlace(ctx, pid, path, name)
 	switch {
@@ -143,10 +146,16 @@ func (s *Service) Rescan(ctx context.Context, pid int64) {
 	if err != nil {
 		return
 	}
+	// Every regular file is present, whatever its name: an image imported
+	// by path or upload keeps its own (photo.jfif, a name without an
+	// extension); only image-named files count as new arrivals.
 	present := map[string]bool{}
 	for _, e := range entries {
-		if e.Type().IsRegular() && IsImageName(e.Name()) {
-			present[e.Name()] = true
+		if !e.Type().IsRegular() {
+			continue
+		}
+		present[e.Name()] = true
+		if IsImageName(e.Name()) {
 			s.FileAppeared(ctx, filepath.Join(dir, e.Name()))
 		}
 	}

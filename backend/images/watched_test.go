@@ -78,3 +78,32 @@ func TestDroppedFileIsImportedAndTiled(t *testing.T) {
 		t.Fatalf("after removal: %d tiles, %d images", len(tiles), len(ms))
 	}
 }
+
+// At start, an image imported under a name the watcher would not take as
+// an image's (a browser's photo.jfif) is still present, not missing; a link
+// dropped into input_images/ that leads out of it is not imported.
+func TestRescanKeepsEveryNameAndSkipsLinks(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	src := write(t, filepath.Join(t.TempDir(), "photo.jfif"), func(f *os.File) error { return png.Encode(f, pattern(64, 64)) })
+	res, err := fx.svc.ImportPaths(ctx, fx.project.ID, []string{src}, false)
+	if err != nil || len(res.Imported) != 1 {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	outside := write(t, filepath.Join(t.TempDir(), "secret.png"), func(f *os.File) error { return png.Encode(f, pattern(32, 32)) })
+	if err := os.Symlink(outside, filepath.Join(fx.svc.Layout.InputImagesDir(fx.project.ID), "link.png")); err != nil {
+		t.Fatal(err)
+	}
+	fx.svc.Rescan(ctx, fx.project.ID)
+	fx.svc.FileAppeared(ctx, filepath.Join(fx.svc.Layout.InputImagesDir(fx.project.ID), "link.png")) // as the watcher would
+	ms, err := fx.db.AllImages(ctx, fx.project.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 1 || ms[0].File != "photo.jfif" || ms[0].State == backend.ImageMissing {
+		for _, m := range ms {
+			t.Logf("image %s: %s", m.File, m.State)
+		}
+		t.Fatal("want photo.jfif alone, not missing")
+	}
+}

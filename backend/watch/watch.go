@@ -131,15 +131,16 @@ func (w *Watcher) touch(path string) {
 	w.pending[path] = &pending{timer: time.AfterFunc(w.Settle, func() { w.check(path) })}
 }
 
-// check fires OnFile once the file is a regular file whose size and mtime
-// did not change over one more settle period.
+// check fires OnFile once the file is a regular file (not a link, which
+// could lead out of the folder) whose size and mtime did not change over
+// one more settle period.
 func (w *Watcher) check(path string) {
 	select {
 	case <-w.done:
 		return
 	default:
 	}
-	fi, err := os.Stat(path)
+	fi, err := os.Lstat(path)
 	w.mu.Lock()
 	pd := w.pending[path]
 	if pd == nil {
