@@ -467,3 +467,47 @@ func TestProgressCountsTilesAndPyramid(t *testing.T) {
 		t.Fatalf("last progress %d/%d, want %d/%d", lastDone, lastTotal, want, want)
 	}
 }
+
+// A class uploading photos all named image.png at once: every one is
+// imported under its own name and tile prefix; only the same content twice
+// is a duplicate.
+func TestConcurrentUploadsOfOneNameAllLand(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t)
+	const n = 12
+	var wg sync.WaitGroup
+	results := make([]*backend.ImportResult, n+1)
+	errs := make([]error, n+1)
+	for i := range n + 1 {
+		var b bytes.Buffer
+		png.Encode(&b, pattern(40+i%n, 40)) // the last one has the first one's content
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = fx.svc.ImportUpload(ctx, fx.project.ID, "image.png", &b)
+		}()
+	}
+	wg.Wait()
+	imported, dups := 0, 0
+	for i := range n + 1 {
+		if errs[i] != nil || len(results[i].Failed) > 0 {
+			t.Fatalf("upload %d: %+v %v", i, results[i], errs[i])
+		}
+		imported += len(results[i].Imported)
+		for _, d := range results[i].Duplicates {
+			if d.ImageID == 0 {
+				t.Errorf("upload %d: a duplicate of image 0", i)
+			}
+			dups++
+		}
+	}
+	ms, _ := fx.db.AllImages(ctx, fx.project.ID)
+	files, prefixes := map[string]bool{}, map[string]bool{}
+	for _, m := range ms {
+		files[m.File], prefixes[m.TilePrefix] = true, true
+	}
+	if imported != n || dups != 1 || len(ms) != n || len(files) != n || len(prefixes) != n {
+		t.Fatalf("%d imported, %d duplicates, %d images, %d files, %d prefixes; want %d, 1, and %d of each",
+			imported, dups, len(ms), len(files), len(prefixes), n, n)
+	}
+}

@@ -165,6 +165,8 @@ func (s *Service) copyIn(projectID int64, r io.Reader) (tmp, sum string, n int64
 // The row exists before the file does, so the folder watcher recognises
 // the file as already imported.
 func (s *Service) adopt(ctx context.Context, p *backend.Project, name, tmp, sum string, n int64, info tiling.Info) (*backend.Image, int64, error) {
+	s.naming.Lock()
+	defer s.naming.Unlock()
 	if old, err := s.Store.FindImage(ctx, p.ID, sum, "\x00"); err != nil {
 		return nil, 0, err
 	} else if old != nil {
@@ -174,9 +176,9 @@ func (s *Service) adopt(ctx context.Context, p *backend.Project, name, tmp, sum 
 	if err != nil {
 		return nil, 0, err
 	}
-	m, err := s.record(ctx, p, name, file, sum, n, info)
+	m, dup, err := s.record(ctx, p, name, file, sum, n, info)
 	if err != nil || m == nil {
-		return nil, dupID(m), err
+		return nil, dup, err
 	}
 	if err := os.Rename(tmp, s.OriginalPath(m)); err != nil {
 		_ = s.Store.DeleteImage(context.WithoutCancel(ctx), m.ID)
@@ -193,22 +195,26 @@ func dupID(m *backend.Image) int64 {
 	return m.ID
 }
 
-// record inserts a queued image row with a free tile prefix. A row that
-// races in with the same content makes it a duplicate: (nil, nil) then.
-func (s *Service) record(ctx context.Context, p *backend.Project, name, file, sum string, n int64, info tiling.Info) (*backend.Image, error) {
+// record inserts a queued image row with a free tile prefix (the caller
+// holds s.naming). A row that raced in with the same content makes it a
+// duplicate of that row: (nil, its id, nil) then.
+func (s *Service) record(ctx context.Context, p *backend.Project, name, file, sum string, n int64, info tiling.Info) (*backend.Image, int64, error) {
 	prefix, err := s.freePrefix(ctx, p.ID, file)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	m := &backend.Image{ProjectID: p.ID, Name: name, File: file, Format: info.Format, Width: info.Width, Height: info.Height,
 		BitDepth: info.BitDepth, Channels: info.Channels, Bytes: n, SHA256: sum, TilePrefix: prefix,
 		TileSize: p.TileSize, Overlap: p.TileOverlap, State: backend.ImageQueued}
 	if err := s.Store.CreateImage(ctx, m); backend.ErrorCode(err) == backend.ECONFLICT {
-		return nil, nil
+		if old, ferr := s.Store.FindImage(ctx, p.ID, sum, "\x00"); ferr == nil && old != nil {
+			return nil, old.ID, nil
+		}
+		return nil, 0, err // not the same content: say so rather than drop it
 	} else if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return m, nil
+	return m, 0, nil
 }
 
 // freeFileName picks a name in input_images/ that neither a file nor a row

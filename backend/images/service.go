@@ -43,6 +43,10 @@ type Service struct {
 	// ProgressEvery spaces image.progress events.
 	ProgressEvery time.Duration
 
+	// naming makes choosing a file name and tile prefix and recording the
+	// image one step, so that two imports of one name at once get two.
+	naming sync.Mutex
+
 	mu      sync.Mutex
 	queue   []int64
 	queued  map[int64]bool

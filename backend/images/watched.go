@@ -75,6 +75,8 @@ func (s *Service) adoptInPlace(ctx context.Context, pid int64, path, name string
 		return nil, dupID(old), err
 	}
 	info, err := probeFile(path, s.limits(p))
+	s.naming.Lock()
+	defer s.naming.Unlock()
 	if err != nil {
 		// Recorded as failed, so the class sees why the file did not appear.
 		m := &backend.Image{ProjectID: pid, Name: name, File: name, Bytes: n, SHA256: sum, TileSize: p.TileSize,
@@ -86,11 +88,11 @@ func (s *Service) adoptInPlace(ctx context.Context, pid int64, path, name string
 		}
 		return nil, 0, err
 	}
-	m, err := s.record(ctx, p, name, name, sum, n, info)
+	m, dup, err := s.record(ctx, p, name, name, sum, n, info)
 	if m != nil {
 		s.emit(backend.EventImageUpdated, pid, m)
 	}
-	return m, 0, err
+	return m, dup, err
 }
 
 // replaceSource takes the new content of a rewritten original.
