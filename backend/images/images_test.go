@@ -511,3 +511,49 @@ func TestConcurrentUploadsOfOneNameAllLand(t *testing.T) {
 			imported, dups, len(ms), len(files), len(prefixes), n, n)
 	}
 }
+
+// Deleting an image while it is being tiled stops the tiling first: no
+// tile, pyramid or viewer file is left behind, and no update of the image
+// follows its deletion (the card would come back).
+func TestDeleteWhileTilingLeavesNothing(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t)
+	path := write(t, filepath.Join(t.TempDir(), "big.png"), func(f *os.File) error { return png.Encode(f, pattern(3000, 2000)) })
+	res, err := fx.svc.ImportPaths(ctx, fx.project.ID, []string{path}, false)
+	if err != nil || len(res.Imported) != 1 {
+		t.Fatal(err)
+	}
+	m := res.Imported[0]
+	started := make(chan struct{})
+	var once sync.Once
+	tiled := make(chan error, 1)
+	go func() {
+		tiled <- fx.svc.TileImage(ctx, m.ID, func(done, total int) { once.Do(func() { close(started) }) })
+	}()
+	<-started
+	if err := fx.svc.DeleteImage(ctx, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	<-tiled
+	left, _ := filepath.Glob(filepath.Join(fx.svc.Layout.TilesDir(fx.project.ID), "*"))
+	if len(left) != 0 {
+		t.Errorf("tiles left: %v", left)
+	}
+	if _, err := os.Stat(fx.svc.ViewerDir(m)); !os.IsNotExist(err) {
+		t.Errorf("the viewer folder is still there: %v", err)
+	}
+	fx.events.mu.Lock()
+	defer fx.events.mu.Unlock()
+	deletedAt := -1
+	for i, ev := range fx.events.list {
+		if ev.Type == backend.EventImageDeleted {
+			deletedAt = i
+		}
+		if deletedAt >= 0 && i > deletedAt && ev.Type == backend.EventImageUpdated {
+			t.Errorf("an image.updated after image.deleted: %+v", ev.Data)
+		}
+	}
+	if deletedAt < 0 {
+		t.Error("no image.deleted event")
+	}
+}

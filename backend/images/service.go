@@ -48,6 +48,7 @@ type Service struct {
 	naming sync.Mutex
 
 	mu      sync.Mutex
+	tiling  map[int64]*tilingRun // images being tiled now
 	queue   []int64
 	queued  map[int64]bool
 	wake    chan struct{}

@@ -3,6 +3,7 @@ package images
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -35,11 +36,16 @@ func (s *Service) TileImage(ctx context.Context, id int64, progress func(done, t
 	if err != nil {
 		return err
 	}
+	ctx, stop := s.startTiling(ctx, id)
+	defer stop()
 	if err := s.setState(ctx, m, backend.ImageTiling, ""); err != nil {
 		return err
 	}
 	err = s.tile(ctx, p, m, progress)
 	if err != nil {
+		if context.Cause(ctx) == errImageDeleted {
+			return err // DeleteImage removes what it wrote
+		}
 		if ctx.Err() != nil {
 			// The app is closing: queued again, so that an image still
 			// "tiling" at the next start means the app died tiling it.
@@ -60,6 +66,47 @@ func (s *Service) TileImage(ctx context.Context, id int64, progress func(done, t
 	}
 	s.emit(backend.EventImageUpdated, m.ProjectID, m)
 	return nil
+}
+
+// errImageDeleted stops the tiling of an image being deleted.
+var errImageDeleted = errors.New("the image is being deleted")
+
+// tilingRun is one image's tiling in progress, for DeleteImage to stop.
+type tilingRun struct {
+	cancel context.CancelCauseFunc
+	done   chan struct{}
+}
+
+// startTiling registers the tiling of image id; stop ends it.
+func (s *Service) startTiling(ctx context.Context, id int64) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	run := &tilingRun{cancel: cancel, done: make(chan struct{})}
+	s.mu.Lock()
+	if s.tiling == nil {
+		s.tiling = map[int64]*tilingRun{}
+	}
+	s.tiling[id] = run
+	s.mu.Unlock()
+	return ctx, func() {
+		s.mu.Lock()
+		if s.tiling[id] == run {
+			delete(s.tiling, id)
+		}
+		s.mu.Unlock()
+		cancel(nil)
+		close(run.done)
+	}
+}
+
+// stopTiling stops image id's tiling, if one runs, and waits for its end.
+func (s *Service) stopTiling(id int64) {
+	s.mu.Lock()
+	run := s.tiling[id]
+	s.mu.Unlock()
+	if run != nil {
+		run.cancel(errImageDeleted)
+		<-run.done
+	}
 }
 
 func (s *Service) setState(ctx context.Context, m *backend.Image, state, reason string) error {
