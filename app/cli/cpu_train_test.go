@@ -68,4 +68,18 @@ func TestBuiltInCPUTrainerEndToEnd(t *testing.T) {
 	if r := run(t, other, "model", "import", "--project", "1", bad); r.code != 1 || !strings.Contains(r.stderr, "not a model file") {
 		t.Fatalf("bad model file: %+v", r)
 	}
+
+	// Deleting the job takes its folder and its predictions over the image.
+	preds, _ := filepath.Glob(filepath.Join(data, "projects", "project-1", ".viewer", "image-*", "predictions", j.ID))
+	if len(preds) != 1 {
+		t.Fatalf("the prediction's folder: %v", preds)
+	}
+	if r := run(t, data, "jobs", "delete", j.ID); r.code != 0 {
+		t.Fatalf("delete: %+v", r)
+	}
+	for _, gone := range []string{dir, preds[0]} {
+		if _, err := os.Stat(gone); !os.IsNotExist(err) {
+			t.Errorf("%s is still there after the job's deletion: %v", gone, err)
+		}
+	}
 }

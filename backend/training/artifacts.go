@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/tessera-lab/tessera/backend"
 	"github.com/tessera-lab/tessera/backend/broker"
@@ -15,8 +17,59 @@ import (
 // artifactsMarker in a job folder says its results were fetched.
 const artifactsMarker = ".artifacts-fetched"
 
+// fetching is the artifact downloads in progress, by job.
+type fetching struct {
+	mu   sync.Mutex
+	jobs map[string]*fetchRun
+}
+
+type fetchRun struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// startFetch downloads a completed job's results in the background, once
+// at a time per job (a redelivered event and the start-up check may both
+// ask).
+func (s *Service) startFetch(ctx context.Context, j *backend.Job) {
+	s.fetches.mu.Lock()
+	defer s.fetches.mu.Unlock()
+	if s.fetches.jobs == nil {
+		s.fetches.jobs = map[string]*fetchRun{}
+	}
+	if s.fetches.jobs[j.ID] != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	run := &fetchRun{cancel: cancel, done: make(chan struct{})}
+	s.fetches.jobs[j.ID] = run
+	go func() {
+		defer func() {
+			s.fetches.mu.Lock()
+			delete(s.fetches.jobs, j.ID)
+			s.fetches.mu.Unlock()
+			cancel()
+			close(run.done)
+		}()
+		s.fetchArtifacts(ctx, j)
+	}()
+}
+
+// stopFetch stops a job's download, if one runs, and waits for its end.
+func (s *Service) stopFetch(id string) {
+	s.fetches.mu.Lock()
+	run := s.fetches.jobs[id]
+	s.fetches.mu.Unlock()
+	if run != nil {
+		run.cancel()
+		<-run.done
+	}
+}
+
 // fetchArtifacts copies a completed job's results from the object store
-// (models/, predictions/, metrics.json) into its folder. It is idempotent.
+// (models/, predictions/, metrics.json) into its folder. It is idempotent;
+// each file is written beside its place and renamed in, and tried again
+// (3 times) when the store fails.
 func (s *Service) fetchArtifacts(ctx context.Context, j *backend.Job) {
 	obj, err := s.JS.ObjectStore(ctx, broker.BucketArtifacts)
 	if err != nil {
@@ -42,8 +95,23 @@ func (s *Service) fetchArtifacts(ctx context.Context, j *backend.Job) {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			continue
 		}
-		if err := obj.GetFile(ctx, in.Name, dst); err != nil {
-			s.Logf("training: artifact %s: %v", in.Name, err)
+		for try := 1; ; try++ {
+			if err = obj.GetFile(ctx, in.Name, dst+".part"); err == nil {
+				err = os.Rename(dst+".part", dst)
+			}
+			if err == nil || try == 3 || ctx.Err() != nil {
+				break
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Duration(try) * time.Second):
+			}
+		}
+		if err != nil {
+			os.Remove(dst + ".part")
+			if ctx.Err() == nil {
+				s.Logf("training: artifact %s: %v", in.Name, err)
+			}
 			return
 		}
 	}

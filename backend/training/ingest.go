@@ -152,7 +152,7 @@ func (s *Service) publish(ctx context.Context, a *store.AppliedEvents) {
 				s.Logf("training: train.log of %s: %v", id, err)
 			}
 			if j.Status == jobproto.StatusCompleted {
-				go s.fetchArtifacts(context.WithoutCancel(ctx), j)
+				s.startFetch(ctx, j)
 			}
 		}
 	}
@@ -261,7 +261,7 @@ func (s *Service) healLogs(ctx context.Context) {
 			_ = s.writeLog(ctx, j)
 		case j.Status == jobproto.StatusCompleted:
 			if _, err := os.Stat(filepath.Join(s.JobDir(j), artifactsMarker)); errors.Is(err, os.ErrNotExist) {
-				go s.fetchArtifacts(context.WithoutCancel(ctx), j)
+				s.startFetch(ctx, j)
 			}
 		}
 	}

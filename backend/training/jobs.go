@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -269,10 +270,16 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 	if !jobproto.Terminal(j.Status) {
 		return backend.Errorf(backend.ECONFLICT, "training job %s is %s: cancel it first", id, j.Status)
 	}
+	s.stopFetch(id) // a download in progress would write the folder again
 	if err := s.DB.DeleteJob(ctx, id); err != nil {
 		return err
 	}
 	os.RemoveAll(s.JobDir(j))
+	// The job's whole-image predictions go with it.
+	preds, _ := filepath.Glob(filepath.Join(s.Layout.ProjectDir(j.ProjectID), ".viewer", "image-*", "predictions", id))
+	for _, p := range preds {
+		os.RemoveAll(p)
+	}
 	if obj, err := s.JS.ObjectStore(ctx, broker.BucketTrainingSets); err == nil {
 		_ = obj.Delete(ctx, id+".tar.gz")
 	}

@@ -36,6 +36,7 @@ type Service struct {
 	RunnableModelFormat string
 
 	started time.Time // when this service began: older unqueued jobs were left by a stopped app
+	fetches fetching  // artifact downloads in progress
 }
 
 // New returns a service over the app's database and broker connection.
