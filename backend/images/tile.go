@@ -160,6 +160,9 @@ func (s *Service) tile(ctx context.Context, p *backend.Project, m *backend.Image
 	for i, t := range tiles {
 		rows[i] = backend.Tile{ImageID: m.ID, Row: t.Row, Col: t.Col, X: t.X, Y: t.Y, Width: t.W, Height: t.H, Name: t.File}
 	}
+	if err := makeDurable(s.Layout.TilesDir(m.ProjectID)); err != nil {
+		return fmt.Errorf("flush the tiles to disk: %w", err)
+	}
 	return s.Store.FinishTiling(ctx, m, rows)
 }
 
