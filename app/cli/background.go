@@ -19,7 +19,7 @@ func (i *Instance) startBackground(ctx context.Context) error {
 	}
 	w.Logf = i.Logf
 	i.watcher, i.backgroundCtx, i.stopBackground = w, bctx, cancel
-	go i.Images.Run(bctx)
+	i.Images.Go(bctx)
 
 	ps, err := i.DB.FindProjects(ctx)
 	if err != nil {

@@ -43,6 +43,20 @@ func (s *Service) next() (int64, bool) {
 func (s *Service) Run(ctx context.Context) {
 	s.running.Add(1)
 	defer s.running.Done()
+	s.run(ctx)
+}
+
+// Go is Run in the background; Wait waits for it even if it has not
+// started running yet.
+func (s *Service) Go(ctx context.Context) {
+	s.running.Add(1)
+	go func() {
+		defer s.running.Done()
+		s.run(ctx)
+	}()
+}
+
+func (s *Service) run(ctx context.Context) {
 	left, err := s.Store.FindImagesInState(ctx, backend.ImageQueued, backend.ImageTiling)
 	if err != nil {
 		s.Logf("images: find unfinished imports: %v", err)
