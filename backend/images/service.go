@@ -22,6 +22,7 @@ type Store interface {
 	FindImagesInState(ctx context.Context, states ...string) ([]*backend.Image, error)
 	TilePrefixTaken(ctx context.Context, projectID int64, prefix string) (bool, error)
 	SetImageState(ctx context.Context, id int64, state, reason string) error
+	RenameImageFile(ctx context.Context, id int64, file string) error
 	ReplaceImageSource(ctx context.Context, m *backend.Image) error
 	FinishTiling(ctx context.Context, m *backend.Image, tiles []backend.Tile) error
 	DeleteImage(ctx context.Context, id int64) error

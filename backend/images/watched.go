@@ -72,6 +72,14 @@ func (s *Service) adoptInPlace(ctx context.Context, pid int64, path, name string
 		return s.replaceSource(ctx, p, old, path, sum, n)
 	}
 	if old, err := s.Store.FindImage(ctx, pid, sum, "\x00"); err != nil || old != nil {
+		if err == nil && old.File != name && !exists(filepath.Join(filepath.Dir(path), old.File)) {
+			// Its original, renamed in input_images/: the same image.
+			if err := s.Store.RenameImageFile(ctx, old.ID, name); err != nil {
+				return nil, 0, err
+			}
+			old.File = name
+			return nil, 0, s.restore(ctx, old)
+		}
 		return nil, dupID(old), err
 	}
 	info, err := probeFile(path, s.limits(p))
@@ -181,4 +189,9 @@ func hashFile(path string) (string, int64, error) {
 	h := sha256.New()
 	n, err := io.Copy(h, f)
 	return hex.EncodeToString(h.Sum(nil)), n, err
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }

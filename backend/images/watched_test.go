@@ -107,3 +107,32 @@ func TestRescanKeepsEveryNameAndSkipsLinks(t *testing.T) {
 		t.Fatal("want photo.jfif alone, not missing")
 	}
 }
+
+// Renaming an original inside input_images/ keeps the image (its tiles and
+// labels) under the new name: not a missing image and a duplicate.
+func TestRenamedOriginalIsTheSameImage(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	src := write(t, filepath.Join(t.TempDir(), "a.png"), func(f *os.File) error { return png.Encode(f, pattern(64, 64)) })
+	res, err := fx.svc.ImportPaths(ctx, fx.project.ID, []string{src}, false)
+	if err != nil || len(res.Imported) != 1 {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	if err := fx.svc.TileImage(ctx, res.Imported[0].ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	in := fx.svc.Layout.InputImagesDir(fx.project.ID)
+	if err := os.Rename(filepath.Join(in, "a.png"), filepath.Join(in, "liver-01.png")); err != nil {
+		t.Fatal(err)
+	}
+	fx.svc.FileRemoved(ctx, filepath.Join(in, "a.png")) // as the watcher reports a rename
+	fx.svc.FileAppeared(ctx, filepath.Join(in, "liver-01.png"))
+	fx.svc.Rescan(ctx, fx.project.ID) // and the next start agrees
+	ms, _ := fx.db.AllImages(ctx, fx.project.ID)
+	if len(ms) != 1 || ms[0].File != "liver-01.png" || ms[0].State != backend.ImageReady || ms[0].TilesCount == 0 {
+		for _, m := range ms {
+			t.Logf("image %s: %s, %d tiles", m.File, m.State, m.TilesCount)
+		}
+		t.Fatal("want the one image, ready, under its new name")
+	}
+}

@@ -116,6 +116,13 @@ func (d *DB) TilePrefixTaken(ctx context.Context, projectID int64, prefix string
 	return n > 0, err
 }
 
+// RenameImageFile records that an image's original is now named file in
+// input_images/.
+func (d *DB) RenameImageFile(ctx context.Context, id int64, file string) error {
+	_, err := d.exec(ctx, `UPDATE images SET file = ?, updated_at = ? WHERE id = ?`, file, d.Now(), id)
+	return wrapError(err)
+}
+
 // SetImageState records a state change and its reason ("" when none).
 func (d *DB) SetImageState(ctx context.Context, id int64, state, reason string) error {
 	_, err := d.exec(ctx, `UPDATE images SET state = ?, error = ?, updated_at = ? WHERE id = ?`, state, reason, d.Now(), id)
