@@ -20,6 +20,7 @@ import (
 
 	"github.com/tessera-lab/tessera/backend"
 	"github.com/tessera-lab/tessera/backend/api"
+	"github.com/tessera-lab/tessera/backend/broker"
 	"github.com/tessera-lab/tessera/backend/jobproto"
 	"github.com/tessera-lab/tessera/backend/training"
 	"github.com/tessera-lab/tessera/gpuagent/agent"
@@ -233,6 +234,10 @@ func TestCancelStopsARunningJob(t *testing.T) {
 	if q.Status != jobproto.StatusCancelled || !strings.Contains(q.Error, "before an agent ran it") {
 		t.Fatalf("queued job %+v", q)
 	}
+	// A project whose job runs is not deleted from under it.
+	if err := inst.Projects.DeleteProject(context.Background(), 1); backend.ErrorCode(err) != backend.ECONFLICT {
+		t.Fatalf("deleting the project of a running job: %v", err)
+	}
 	began := time.Now()
 	if err := inst.Training.Cancel(context.Background(), "prof", running.ID); err != nil {
 		t.Fatal(err)
@@ -247,6 +252,21 @@ func TestCancelStopsARunningJob(t *testing.T) {
 	}
 	if _, err := inst.DB.FindJob(context.Background(), running.ID); backend.ErrorCode(err) != backend.ENOTFOUND {
 		t.Fatalf("deleted job still there: %v", err)
+	}
+	// With every job ended the project goes, and its jobs' objects leave
+	// the broker (the cancelled queued job's training set here).
+	sets, err := inst.Broker.JetStream().ObjectStore(context.Background(), broker.BucketTrainingSets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sets.GetInfo(context.Background(), queued.ID+".tar.gz"); err != nil {
+		t.Fatalf("the queued job's training set before: %v", err)
+	}
+	if err := inst.Projects.DeleteProject(context.Background(), 1); err != nil {
+		t.Fatalf("deleting the project: %v", err)
+	}
+	if _, err := sets.GetInfo(context.Background(), queued.ID+".tar.gz"); err == nil {
+		t.Fatal("the deleted project's training set is still in the broker")
 	}
 }
 

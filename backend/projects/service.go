@@ -29,6 +29,10 @@ type Service struct {
 	Store   Store
 	Layout  backend.Layout
 	Emitter backend.Emitter // may be nil
+	// BeforeDelete, when set, runs before a project is deleted; its error
+	// keeps the project (training refuses while jobs run, and removes its
+	// jobs' objects from the broker).
+	BeforeDelete func(ctx context.Context, id int64) error
 }
 
 var _ backend.ProjectService = (*Service)(nil)
@@ -126,6 +130,14 @@ func (s *Service) UpdateProject(ctx context.Context, id int64, upd backend.Proje
 // DeleteProject removes the row first, then the folder: a crash between the
 // two leaves an orphan folder, never a project whose files are gone.
 func (s *Service) DeleteProject(ctx context.Context, id int64) error {
+	if s.BeforeDelete != nil {
+		if _, err := s.Store.FindProjectByID(ctx, id); err != nil {
+			return err
+		}
+		if err := s.BeforeDelete(ctx, id); err != nil {
+			return err
+		}
+	}
 	if err := s.Store.DeleteProject(ctx, id); err != nil {
 		return err
 	}

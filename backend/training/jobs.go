@@ -280,6 +280,13 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 	for _, p := range preds {
 		os.RemoveAll(p)
 	}
+	s.deleteObjects(ctx, id)
+	s.emit(backend.EventJobUpdated, j.ProjectID, map[string]any{"id": id, "deleted": true})
+	return nil
+}
+
+// deleteObjects removes a job's training set and results from the broker.
+func (s *Service) deleteObjects(ctx context.Context, id string) {
 	if obj, err := s.JS.ObjectStore(ctx, broker.BucketTrainingSets); err == nil {
 		_ = obj.Delete(ctx, id+".tar.gz")
 	}
@@ -292,6 +299,30 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 			}
 		}
 	}
-	s.emit(backend.EventJobUpdated, j.ProjectID, map[string]any{"id": id, "deleted": true})
+}
+
+// ForgetProject is what a project's deletion needs of training (set as
+// projects.Service.BeforeDelete): refused while any of its jobs has not
+// ended; else its jobs' downloads stop and their objects leave the broker
+// (the rows and folders go with the project).
+func (s *Service) ForgetProject(ctx context.Context, projectID int64) error {
+	js, err := s.DB.FindJobs(ctx, projectID)
+	if err != nil {
+		return err
+	}
+	running := 0
+	for _, j := range js {
+		if !jobproto.Terminal(j.Status) {
+			running++
+		}
+	}
+	if running > 0 {
+		return backend.Errorf(backend.ECONFLICT, "the project has %d training %s not finished: cancel %s first",
+			running, map[bool]string{true: "job", false: "jobs"}[running == 1], map[bool]string{true: "it", false: "them"}[running == 1])
+	}
+	for _, j := range js {
+		s.stopFetch(j.ID)
+		s.deleteObjects(ctx, j.ID)
+	}
 	return nil
 }
