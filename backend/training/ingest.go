@@ -148,7 +148,7 @@ func (s *Service) publish(ctx context.Context, a *store.AppliedEvents) {
 		}
 		s.emit(backend.EventJobUpdated, j.ProjectID, j)
 		if jobproto.Terminal(j.Status) {
-			if err := s.writeLog(ctx, j); err != nil {
+			if err := s.writeFinalLog(ctx, j); err != nil {
 				s.Logf("training: train.log of %s: %v", id, err)
 			}
 			if j.Status == jobproto.StatusCompleted {
@@ -207,6 +207,23 @@ func (s *Service) appendLog(j *backend.Job, lines []backend.JobLogLine) error {
 // writeLog rewrites train.log from the database, where every line is
 // stored exactly once: at the end of a job, and for unfinished jobs when
 // the app starts (a crash between storing lines and appending them).
+// logFinalMarker in a job folder says its train.log was written whole
+// after the job ended.
+const logFinalMarker = ".log-final"
+
+// writeFinalLog writes an ended job's whole train.log, then its marker.
+func (s *Service) writeFinalLog(ctx context.Context, j *backend.Job) error {
+	if err := s.writeLog(ctx, j); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(s.JobDir(j), logFinalMarker), nil, 0o644)
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
 func (s *Service) writeLog(ctx context.Context, j *backend.Job) error {
 	if err := os.MkdirAll(s.JobDir(j), 0o755); err != nil {
 		return err
@@ -254,6 +271,9 @@ func (s *Service) healLogs(ctx context.Context) {
 		return
 	}
 	for _, j := range js {
+		if jobproto.Terminal(j.Status) && !exists(filepath.Join(s.JobDir(j), logFinalMarker)) {
+			_ = s.writeFinalLog(ctx, j) // the app stopped between storing its last lines and writing them
+		}
 		switch {
 		case j.Status == jobproto.StatusPending && j.CreatedAt.Before(s.started):
 			s.failUnqueued(ctx, j)

@@ -3,6 +3,7 @@ package training_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/tessera-lab/tessera/backend"
 	"github.com/tessera-lab/tessera/backend/jobproto"
+	"github.com/tessera-lab/tessera/backend/store"
 	"github.com/tessera-lab/tessera/backend/training"
 )
 
@@ -75,6 +77,41 @@ func TestAJobLeftUnqueuedFailsAtTheNextStart(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the unqueued job is still %s", j.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// An ended job whose last lines were stored but not yet written to its
+// train.log when the app stopped gets its whole train.log at the next start.
+func TestAnEndedJobsLogIsCompletedAtTheNextStart(t *testing.T) {
+	svc, nc, _, id, done := setup(t)
+	defer done()
+	ctx := context.Background()
+	// Stored as the ingest stores them, but the app stopped before writing
+	// the file.
+	if _, err := svc.DB.ApplyJobEvents(ctx, store.JobEvents{
+		Statuses: []jobproto.StatusEvent{{JobID: id, Attempt: 1, Seq: 1, Status: jobproto.StatusFailed, Reason: "trainer exited with code 3"}},
+		Logs: []jobproto.LogEvent{{JobID: id, Attempt: 1, Seq: 1, Lines: []jobproto.LogLine{
+			{Stream: "stdout", Text: "Epoch [1/2]: Training Status"}, {Stream: "stderr", Text: "RuntimeError: the last words"}}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	j, _ := svc.DB.FindJob(ctx, id)
+	js, _ := jetstream.New(nc)
+	next := training.New(svc.DB, nc, js, svc.Builder, svc.Layout, nil) // the app started again
+	ictx, cancel := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	go func() { next.Ingest(ictx); close(stopped) }()
+	defer func() { cancel(); <-stopped }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, _ := os.ReadFile(next.LogPath(j))
+		if strings.Contains(string(b), "RuntimeError: the last words") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("train.log after the restart:\n%s", b)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
