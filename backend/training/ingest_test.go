@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tessera-lab/tessera/backend"
@@ -60,12 +61,8 @@ func TestAJobLeftUnqueuedFailsAtTheNextStart(t *testing.T) {
 	svc, nc, _, id, done := setup(t)
 	defer done()
 	ctx := context.Background()
-	js, _ := jetstream.New(nc)
-	next := training.New(svc.DB, nc, js, svc.Builder, svc.Layout, nil) // the app started again
-	ictx, cancel := context.WithCancel(ctx)
-	stopped := make(chan struct{})
-	go func() { next.Ingest(ictx); close(stopped) }()
-	defer func() { cancel(); <-stopped }()
+	_, stop := restarted(t, svc, nc)
+	defer stop()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		j, _ := svc.DB.FindJob(ctx, id)
@@ -98,12 +95,8 @@ func TestAnEndedJobsLogIsCompletedAtTheNextStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	j, _ := svc.DB.FindJob(ctx, id)
-	js, _ := jetstream.New(nc)
-	next := training.New(svc.DB, nc, js, svc.Builder, svc.Layout, nil) // the app started again
-	ictx, cancel := context.WithCancel(ctx)
-	stopped := make(chan struct{})
-	go func() { next.Ingest(ictx); close(stopped) }()
-	defer func() { cancel(); <-stopped }()
+	next, stop := restarted(t, svc, nc)
+	defer stop()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		b, _ := os.ReadFile(next.LogPath(j))
@@ -115,4 +108,19 @@ func TestAnEndedJobsLogIsCompletedAtTheNextStart(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// restarted is the training service of an app started again over svc's
+// database and broker, its ingest running until stop.
+func restarted(t *testing.T, svc *training.Service, nc *nats.Conn) (*training.Service, func()) {
+	t.Helper()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := training.New(svc.DB, nc, js, svc.Builder, svc.Layout, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { next.Ingest(ctx); close(stopped) }()
+	return next, func() { cancel(); <-stopped }
 }
