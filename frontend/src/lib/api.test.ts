@@ -161,6 +161,12 @@ describe('Client errors', () => {
       message: 'the server answered 502 Bad Gateway',
     });
     expect(errorFromResponse(403, '', '')).toMatchObject({ code: 'forbidden', status: 403 });
+    expect(errorFromResponse(429, '', '{"error":{"code":"too_many","message":"too many failed sign-ins: try again in 5 minutes"}}')).toMatchObject({
+      code: 'too_many',
+      status: 429,
+      message: 'too many failed sign-ins: try again in 5 minutes',
+    });
+    expect(errorFromResponse(429, 'Too Many Requests', '')).toMatchObject({ code: 'too_many' });
     expect(errorFromResponse(413, '', '{"error":{"code":"weird","message":"too big"}}')).toMatchObject({
       code: 'too_large',
       message: 'too big',

@@ -14,6 +14,7 @@ const serverCodes: readonly string[] = [
   'unauthorized',
   'forbidden',
   'too_large',
+  'too_many',
   'internal',
 ];
 
@@ -670,6 +671,8 @@ function codeForStatus(status: number): ErrorCode {
       return 'conflict';
     case 413:
       return 'too_large';
+    case 429:
+      return 'too_many';
     default:
       return 'internal';
   }
