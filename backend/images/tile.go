@@ -203,6 +203,7 @@ func (s *Service) RetryImage(ctx context.Context, id int64) (*backend.Image, err
 	if err := s.setState(ctx, m, backend.ImageQueued, ""); err != nil {
 		return nil, err
 	}
+	queued := *m // as it was queued: the tiler may take it up at once
 	s.enqueue(m.ID)
-	return s.Store.FindImageByID(ctx, id)
+	return &queued, nil
 }
