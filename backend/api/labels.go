@@ -5,9 +5,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
-	"os"
-	"time"
 
 	"github.com/tessera-lab/tessera/backend/annotate"
 	"github.com/tessera-lab/tessera/backend/auth"
@@ -89,30 +88,16 @@ func (h *Handler) export(w http.ResponseWriter, r *http.Request) {
 	if per == "" {
 		per = annotate.PerTile
 	}
-	// Built into a temporary file first, so a failure is an error
-	// response, not a truncated download, and a big project's masks are
-	// not all held in memory; one export at a time.
+	// One export at a time: per image, masks of whole slides are big.
 	h.exporting.Lock()
 	defer h.exporting.Unlock()
-	tmp, err := os.CreateTemp("", "tessera-labels-*.zip")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	zw := zip.NewWriter(tmp)
-	if _, err := h.cfg.Labels.Export(r.Context(), pid, format, per, annotate.ZipSink{W: zw}); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if err := zw.Close(); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/zip")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="project-%d-%s-%s.zip"`, p.ID, format, per))
-	http.ServeContent(w, r, "", time.Time{}, tmp)
+	h.sendZip(w, r, fmt.Sprintf("project-%d-%s-%s.zip", p.ID, format, per), func(f io.Writer) error {
+		zw := zip.NewWriter(f)
+		if _, err := h.cfg.Labels.Export(r.Context(), pid, format, per, annotate.ZipSink{W: zw}); err != nil {
+			return err
+		}
+		return zw.Close()
+	})
 }
 
 func (h *Handler) getLabels(w http.ResponseWriter, r *http.Request) {

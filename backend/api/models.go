@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/tessera-lab/tessera/backend"
 	"github.com/tessera-lab/tessera/backend/auth"
@@ -22,21 +23,29 @@ func (h *Handler) exportModel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("job")
-	tmp, err := os.CreateTemp("", "tessera-model-*.zip")
+	h.sendZip(w, r, "tessera-model-"+id+".zip", func(f io.Writer) error {
+		return h.cfg.Training.ExportModel(r.Context(), id, f)
+	})
+}
+
+// sendZip builds a zip with build into a temporary file, then sends it as
+// a download named name: a failure is an error response, not a truncated
+// download, and the zip is not held in memory.
+func (h *Handler) sendZip(w http.ResponseWriter, r *http.Request, name string, build func(io.Writer) error) {
+	tmp, err := os.CreateTemp("", "tessera-*.zip")
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
-	if err := h.cfg.Training.ExportModel(r.Context(), id, tmp); err != nil {
+	if err := build(tmp); err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/zip")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="tessera-model-%s.zip"`, id))
-	tmp.Seek(0, io.SeekStart)
-	io.Copy(w, tmp)
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
+	http.ServeContent(w, r, "", time.Time{}, tmp)
 }
 
 // importModel takes a model file as the raw request body. It makes a

@@ -17,7 +17,7 @@ func (s *Service) DeleteImage(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	s.stopTiling(id) // a tiling in progress ends before its files are looked for
+	s.tiling.Stop(id, errImageDeleted) // a tiling in progress ends before its files are looked for
 	if err := s.Store.DeleteImage(ctx, id); err != nil {
 		return err
 	}

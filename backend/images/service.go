@@ -48,8 +48,9 @@ type Service struct {
 	// image one step, so that two imports of one name at once get two.
 	naming sync.Mutex
 
+	tiling backend.Inflight[int64] // images being tiled now, for DeleteImage to stop
+
 	mu      sync.Mutex
-	tiling  map[int64]*tilingRun // images being tiled now
 	queue   []int64
 	queued  map[int64]bool
 	wake    chan struct{}

@@ -36,8 +36,8 @@ func (s *Service) TileImage(ctx context.Context, id int64, progress func(done, t
 	if err != nil {
 		return err
 	}
-	ctx, stop := s.startTiling(ctx, id)
-	defer stop()
+	ctx, done, _ := s.tiling.Start(ctx, id) // not stoppable if the same image is tiled twice at once
+	defer done()
 	if err := s.setState(ctx, m, backend.ImageTiling, ""); err != nil {
 		return err
 	}
@@ -70,44 +70,6 @@ func (s *Service) TileImage(ctx context.Context, id int64, progress func(done, t
 
 // errImageDeleted stops the tiling of an image being deleted.
 var errImageDeleted = errors.New("the image is being deleted")
-
-// tilingRun is one image's tiling in progress, for DeleteImage to stop.
-type tilingRun struct {
-	cancel context.CancelCauseFunc
-	done   chan struct{}
-}
-
-// startTiling registers the tiling of image id; stop ends it.
-func (s *Service) startTiling(ctx context.Context, id int64) (context.Context, func()) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	run := &tilingRun{cancel: cancel, done: make(chan struct{})}
-	s.mu.Lock()
-	if s.tiling == nil {
-		s.tiling = map[int64]*tilingRun{}
-	}
-	s.tiling[id] = run
-	s.mu.Unlock()
-	return ctx, func() {
-		s.mu.Lock()
-		if s.tiling[id] == run {
-			delete(s.tiling, id)
-		}
-		s.mu.Unlock()
-		cancel(nil)
-		close(run.done)
-	}
-}
-
-// stopTiling stops image id's tiling, if one runs, and waits for its end.
-func (s *Service) stopTiling(id int64) {
-	s.mu.Lock()
-	run := s.tiling[id]
-	s.mu.Unlock()
-	if run != nil {
-		run.cancel(errImageDeleted)
-		<-run.done
-	}
-}
 
 func (s *Service) setState(ctx context.Context, m *backend.Image, state, reason string) error {
 	if err := s.Store.SetImageState(ctx, m.ID, state, reason); err != nil {

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tessera-lab/tessera/backend"
@@ -17,53 +16,18 @@ import (
 // artifactsMarker in a job folder says its results were fetched.
 const artifactsMarker = ".artifacts-fetched"
 
-// fetching is the artifact downloads in progress, by job.
-type fetching struct {
-	mu   sync.Mutex
-	jobs map[string]*fetchRun
-}
-
-type fetchRun struct {
-	cancel context.CancelFunc
-	done   chan struct{}
-}
-
 // startFetch downloads a completed job's results in the background, once
 // at a time per job (a redelivered event and the start-up check may both
 // ask).
 func (s *Service) startFetch(ctx context.Context, j *backend.Job) {
-	s.fetches.mu.Lock()
-	defer s.fetches.mu.Unlock()
-	if s.fetches.jobs == nil {
-		s.fetches.jobs = map[string]*fetchRun{}
-	}
-	if s.fetches.jobs[j.ID] != nil {
+	ctx, done, ok := s.fetches.Start(context.WithoutCancel(ctx), j.ID)
+	if !ok {
 		return
 	}
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	run := &fetchRun{cancel: cancel, done: make(chan struct{})}
-	s.fetches.jobs[j.ID] = run
 	go func() {
-		defer func() {
-			s.fetches.mu.Lock()
-			delete(s.fetches.jobs, j.ID)
-			s.fetches.mu.Unlock()
-			cancel()
-			close(run.done)
-		}()
+		defer done()
 		s.fetchArtifacts(ctx, j)
 	}()
-}
-
-// stopFetch stops a job's download, if one runs, and waits for its end.
-func (s *Service) stopFetch(id string) {
-	s.fetches.mu.Lock()
-	run := s.fetches.jobs[id]
-	s.fetches.mu.Unlock()
-	if run != nil {
-		run.cancel()
-		<-run.done
-	}
 }
 
 // fetchArtifacts copies a completed job's results from the object store

@@ -270,7 +270,7 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 	if !jobproto.Terminal(j.Status) {
 		return backend.Errorf(backend.ECONFLICT, "training job %s is %s: cancel it first", id, j.Status)
 	}
-	s.stopFetch(id) // a download in progress would write the folder again
+	s.fetches.Stop(id, nil) // a download in progress would write the folder again
 	if err := s.DB.DeleteJob(ctx, id); err != nil {
 		return err
 	}
@@ -321,7 +321,7 @@ func (s *Service) ForgetProject(ctx context.Context, projectID int64) error {
 			running, map[bool]string{true: "job", false: "jobs"}[running == 1], map[bool]string{true: "it", false: "them"}[running == 1])
 	}
 	for _, j := range js {
-		s.stopFetch(j.ID)
+		s.fetches.Stop(j.ID, nil)
 		s.deleteObjects(ctx, j.ID)
 	}
 	return nil

@@ -35,8 +35,8 @@ type Service struct {
 	// predict whole images with (the built-in CPU trainer's).
 	RunnableModelFormat string
 
-	started time.Time // when this service began: older unqueued jobs were left by a stopped app
-	fetches fetching  // artifact downloads in progress
+	started time.Time                // when this service began: older unqueued jobs were left by a stopped app
+	fetches backend.Inflight[string] // artifact downloads in progress, by job
 }
 
 // New returns a service over the app's database and broker connection.
