@@ -354,10 +354,12 @@ func checkClasses(ms []member, sch labels.Schema) error {
 			}
 		}
 	}
+	if tiles > len(where) {
+		where = append(where, "…")
+	}
 	if tiles > 0 {
-		return backend.Errorf(backend.EINVALID, "%d completed %s labels of classes the project no longer has, which would be trained as background: %s%s; "+
-			"give those labels a class in the editor, or add the classes back", tiles, plural(tiles, "tile has", "tiles have"),
-			strings.Join(where, "; "), map[bool]string{true: " …", false: ""}[tiles > len(where)])
+		return backend.Errorf(backend.EINVALID, "%d completed %s labels of classes the project no longer has, which would be trained as background: %s; "+
+			"give those labels a class in the editor, or add the classes back", tiles, plural(tiles, "tile has", "tiles have"), strings.Join(where, "; "))
 	}
 	return nil
 }

@@ -317,8 +317,7 @@ func (s *Service) ForgetProject(ctx context.Context, projectID int64) error {
 		}
 	}
 	if running > 0 {
-		return backend.Errorf(backend.ECONFLICT, "the project has %d training %s not finished: cancel %s first",
-			running, map[bool]string{true: "job", false: "jobs"}[running == 1], map[bool]string{true: "it", false: "them"}[running == 1])
+		return backend.Errorf(backend.ECONFLICT, "the project has training jobs not finished (%d): cancel them first", running)
 	}
 	for _, j := range js {
 		s.fetches.Stop(j.ID, nil)
