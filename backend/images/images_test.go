@@ -364,6 +364,18 @@ func TestUploadStreamsIntoTheProject(t *testing.T) {
 	}
 }
 
+// importPattern writes a w × h pattern PNG named name and imports it
+// (not queued for tiling): the one image imported.
+func importPattern(t *testing.T, fx *fixture, name string, w, h int) *backend.Image {
+	t.Helper()
+	path := write(t, filepath.Join(t.TempDir(), name), func(f *os.File) error { return png.Encode(f, pattern(w, h)) })
+	res, err := fx.svc.ImportPaths(context.Background(), fx.project.ID, []string{path}, false)
+	if err != nil || len(res.Imported) != 1 {
+		t.Fatalf("import %s: %+v %v", name, res, err)
+	}
+	return res.Imported[0]
+}
+
 func waitImage(t *testing.T, fx *fixture, cond func([]*backend.Image) bool) []*backend.Image {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -411,12 +423,7 @@ func TestRunTilesQueuedAndLeftoverImages(t *testing.T) {
 func TestAnImageTheAppDiedTilingFailsAndCanBeRetried(t *testing.T) {
 	fx := newFixture(t)
 	ctx := context.Background()
-	path := write(t, filepath.Join(t.TempDir(), "a.png"), func(f *os.File) error { return png.Encode(f, pattern(300, 300)) })
-	res, err := fx.svc.ImportPaths(ctx, fx.project.ID, []string{path}, false)
-	if err != nil || len(res.Imported) != 1 {
-		t.Fatal(err)
-	}
-	id := res.Imported[0].ID
+	id := importPattern(t, fx, "a.png", 300, 300).ID
 
 	// A closing app stops the tiling: queued again.
 	stopping, stop := context.WithCancel(ctx)
@@ -452,13 +459,9 @@ func TestAnImageTheAppDiedTilingFailsAndCanBeRetried(t *testing.T) {
 func TestProgressCountsTilesAndPyramid(t *testing.T) {
 	ctx := context.Background()
 	fx := newFixture(t)
-	path := write(t, filepath.Join(t.TempDir(), "p.png"), func(f *os.File) error { return png.Encode(f, pattern(3000, 20)) })
-	res, err := fx.svc.ImportPaths(ctx, fx.project.ID, []string{path}, false)
-	if err != nil || len(res.Imported) != 1 {
-		t.Fatal(err)
-	}
+	m := importPattern(t, fx, "p.png", 3000, 20)
 	var lastDone, lastTotal int
-	if err := fx.svc.TileImage(ctx, res.Imported[0].ID, func(d, tot int) { lastDone, lastTotal = d, tot }); err != nil {
+	if err := fx.svc.TileImage(ctx, m.ID, func(d, tot int) { lastDone, lastTotal = d, tot }); err != nil {
 		t.Fatal(err)
 	}
 	// 6 tiles of 512; pyramid levels 0…12 of 256-px tiles: 12 columns at
@@ -518,12 +521,7 @@ func TestConcurrentUploadsOfOneNameAllLand(t *testing.T) {
 func TestDeleteWhileTilingLeavesNothing(t *testing.T) {
 	ctx := context.Background()
 	fx := newFixture(t)
-	path := write(t, filepath.Join(t.TempDir(), "big.png"), func(f *os.File) error { return png.Encode(f, pattern(3000, 2000)) })
-	res, err := fx.svc.ImportPaths(ctx, fx.project.ID, []string{path}, false)
-	if err != nil || len(res.Imported) != 1 {
-		t.Fatal(err)
-	}
-	m := res.Imported[0]
+	m := importPattern(t, fx, "big.png", 3000, 2000)
 	started := make(chan struct{})
 	var once sync.Once
 	tiled := make(chan error, 1)

@@ -85,11 +85,7 @@ func TestDroppedFileIsImportedAndTiled(t *testing.T) {
 func TestRescanKeepsEveryNameAndSkipsLinks(t *testing.T) {
 	fx := newFixture(t)
 	ctx := context.Background()
-	src := write(t, filepath.Join(t.TempDir(), "photo.jfif"), func(f *os.File) error { return png.Encode(f, pattern(64, 64)) })
-	res, err := fx.svc.ImportPaths(ctx, fx.project.ID, []string{src}, false)
-	if err != nil || len(res.Imported) != 1 {
-		t.Fatalf("import: %+v %v", res, err)
-	}
+	importPattern(t, fx, "photo.jfif", 64, 64)
 	outside := write(t, filepath.Join(t.TempDir(), "secret.png"), func(f *os.File) error { return png.Encode(f, pattern(32, 32)) })
 	if err := os.Symlink(outside, filepath.Join(fx.svc.Layout.InputImagesDir(fx.project.ID), "link.png")); err != nil {
 		t.Fatal(err)
@@ -113,12 +109,7 @@ func TestRescanKeepsEveryNameAndSkipsLinks(t *testing.T) {
 func TestRenamedOriginalIsTheSameImage(t *testing.T) {
 	fx := newFixture(t)
 	ctx := context.Background()
-	src := write(t, filepath.Join(t.TempDir(), "a.png"), func(f *os.File) error { return png.Encode(f, pattern(64, 64)) })
-	res, err := fx.svc.ImportPaths(ctx, fx.project.ID, []string{src}, false)
-	if err != nil || len(res.Imported) != 1 {
-		t.Fatalf("import: %+v %v", res, err)
-	}
-	if err := fx.svc.TileImage(ctx, res.Imported[0].ID, nil); err != nil {
+	if err := fx.svc.TileImage(ctx, importPattern(t, fx, "a.png", 64, 64).ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	in := fx.svc.Layout.InputImagesDir(fx.project.ID)
