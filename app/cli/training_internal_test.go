@@ -280,7 +280,7 @@ func TestReopenedAppResumesTheLocalJob(t *testing.T) {
 	inst := start()
 	const epochs = 6
 	req := training.JobRequest{ProjectID: 1, Worker: LocalWorker, Trainer: "cpu",
-		Config: map[string]any{"epochs": epochs, "input_size": "64", "width": 8, "batch_size": 1}}
+		Config: map[string]any{"epochs": epochs, "input_size": "64", "model_architecture": "unet-small", "batch_size": 1}}
 	if err := waitForWorker(context.Background(), inst, req); err != nil {
 		t.Fatal(err)
 	}

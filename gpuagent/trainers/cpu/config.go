@@ -6,9 +6,12 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"strings"
 )
 
-// Config is the job's settings, read from config.json (keys of ConfigSchema).
+// Config is the job's settings, read from config.json (keys of ConfigSchema;
+// Width comes from model_architecture, or from a "width" key, which jobs
+// made before model_architecture existed have).
 type Config struct {
 	Epochs       int     `json:"epochs"`
 	BatchSize    int     `json:"batch_size"`
@@ -21,7 +24,7 @@ type Config struct {
 // DefaultConfig is the config with every default of ConfigSchema.
 func DefaultConfig() Config {
 	return Config{Epochs: defaultEpochs, BatchSize: defaultBatchSize, LearningRate: defaultLearningRate,
-		InputSize: defaultInputSize, Width: defaultWidth, Seed: defaultSeed}
+		InputSize: defaultInputSize, Width: Architectures[0].Width, Seed: defaultSeed}
 }
 
 // readConfig reads path over the defaults. Numbers may be JSON numbers or
@@ -37,9 +40,16 @@ func readConfig(path string) (cfg Config, seedSet bool, err error) {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return cfg, false, fmt.Errorf("%s: %w", path, err)
 	}
-	for _, f := range ConfigSchema() {
+	fields := append(ConfigSchema(), widthField)
+	for _, f := range fields {
 		v, ok := raw[f.Name]
 		if !ok || v == nil {
+			continue
+		}
+		if f.Name == "model_architecture" {
+			if cfg.Width, err = architecture(v); err != nil {
+				return cfg, false, err
+			}
 			continue
 		}
 		x, err := number(f, v)
@@ -62,6 +72,23 @@ func readConfig(path string) (cfg Config, seedSet bool, err error) {
 		}
 	}
 	return cfg, seedSet, nil
+}
+
+// widthField is the "width" key of jobs made before model_architecture:
+// read when there, not offered in the form.
+var widthField = SchemaField{Name: "width", Type: "integer", Min: bound(1), Max: bound(64)}
+
+// architecture reads a model_architecture value into its width.
+func architecture(v any) (int, error) {
+	name, _ := v.(string)
+	if w, ok := architectureWidth(name); ok {
+		return w, nil
+	}
+	names := make([]string, len(Architectures))
+	for i, a := range Architectures {
+		names[i] = a.Value
+	}
+	return 0, fmt.Errorf("config model_architecture: %v is not one of this trainer's (%s)", v, strings.Join(names, ", "))
 }
 
 // number reads the value v of field f and checks it against f's bounds;

@@ -1,8 +1,10 @@
 package cpu
 
 import (
+	"github.com/tessera-lab/tessera/backend/jobproto"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -19,8 +21,9 @@ func TestReadConfig(t *testing.T) {
 		{`{}`, DefaultConfig(), false, ""},
 		{`{"epochs": 3, "batch_size": 2.0, "learning_rate": 0.5, "input_size": "64", "width": 4, "seed": 7}`,
 			Config{Epochs: 3, BatchSize: 2, LearningRate: 0.5, InputSize: 64, Width: 4, Seed: 7}, true, ""},
-		{`{"input_size": 256, "model_architecture": "upernet-convnext-base"}`,
-			func() Config { c := DefaultConfig(); c.InputSize = 256; return c }(), false, ""},
+		{`{"input_size": 256, "model_architecture": "unet-medium"}`,
+			func() Config { c := DefaultConfig(); c.InputSize = 256; c.Width = 16; return c }(), false, ""},
+		{`{"model_architecture": "upernet-convnext-base"}`, Config{}, false, "not one of this trainer's (unet-small, unet-medium, unet-large)"},
 		{`{"epochs": 2.5}`, Config{}, false, "not a whole number"},
 		{`{"batch_size": 0}`, Config{}, false, "outside"},
 		{`{"learning_rate": "fast"}`, Config{}, false, "not a number"},
@@ -46,9 +49,7 @@ func TestReadConfig(t *testing.T) {
 // TestSchemaDefaults: every field has a default that readConfig accepts and
 // that matches DefaultConfig; choices are strings, as jobproto wants.
 func TestSchemaDefaults(t *testing.T) {
-	names := map[string]bool{}
 	for _, f := range ConfigSchema() {
-		names[f.Name] = true
 		switch f.Type {
 		case "integer":
 			if _, ok := f.Default.(int); !ok {
@@ -73,9 +74,18 @@ func TestSchemaDefaults(t *testing.T) {
 			t.Errorf("%s: no label or help", f.Name)
 		}
 	}
-	for _, n := range []string{"epochs", "batch_size", "learning_rate", "input_size", "width", "seed"} {
-		if !names[n] {
-			t.Errorf("schema lacks %s", n)
+	var order []string
+	for _, f := range ConfigSchema() {
+		order = append(order, f.Name)
+	}
+	// The spec's worker config_schema first, in its order.
+	if want := []string{"batch_size", "epochs", "model_architecture", "learning_rate", "input_size", "seed"}; !slices.Equal(order, want) {
+		t.Errorf("schema fields %v, want %v", order, want)
+	}
+	schema := ConfigSchema()
+	for i, f := range jobproto.SpecSchema() {
+		if schema[i].Label != f.Label || schema[i].HelpText != f.HelpText {
+			t.Errorf("%s: %q / %q, the spec says %q / %q", f.Name, schema[i].Label, schema[i].HelpText, f.Label, f.HelpText)
 		}
 	}
 	// The defaults, written as a validated config would be, read back as DefaultConfig.
