@@ -31,6 +31,16 @@ func TestSchemaIsTheSpecsPlusTheTrainers(t *testing.T) {
 	if !slices.Equal(names, want) {
 		t.Errorf("fields %v, want %v", names, want)
 	}
+	// The spec's fields keep its labels and help texts, and its one
+	// architecture its label.
+	for i, f := range jobproto.SpecSchema() {
+		if s[i].Label != f.Label || s[i].HelpText != f.HelpText {
+			t.Errorf("%s: %q / %q, the spec says %q / %q", f.Name, s[i].Label, s[i].HelpText, f.Label, f.HelpText)
+		}
+	}
+	if arch, _ := s.Field("model_architecture"); arch.Choices[0] != (jobproto.Choice{Value: "upernet-convnext-base", Label: "UperNet ConvNeXt Base"}) {
+		t.Errorf("first architecture %+v", arch.Choices[0])
+	}
 	cfg, errs := jobproto.Validate(s, map[string]any{})
 	if errs != nil {
 		t.Fatal(errs)

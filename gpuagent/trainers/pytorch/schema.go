@@ -2,9 +2,10 @@ package pytorch
 
 import "github.com/tessera-lab/tessera/backend/jobproto"
 
-// Architectures are the model_architecture choices, the spec's first.
+// Architectures are the model_architecture choices, the spec's first with
+// the spec's label.
 var Architectures = []jobproto.Choice{
-	{Value: "upernet-convnext-base", Label: "UperNet ConvNeXt Base (122 M weights)"},
+	{Value: "upernet-convnext-base", Label: "UperNet ConvNeXt Base"},
 	{Value: "upernet-convnext-small", Label: "UperNet ConvNeXt Small (81 M weights)"},
 	{Value: "upernet-convnext-tiny", Label: "UperNet ConvNeXt Tiny (60 M weights, fastest)"},
 }
@@ -27,7 +28,6 @@ func Schema() jobproto.Schema {
 			s[i].Choices, s[i].Default = Architectures, Architectures[0].Value
 		case "learning_rate":
 			s[i].Min, s[i].Max = bound(1e-6), bound(1)
-			s[i].HelpText += " (AdamW, warm-up then cosine decay)"
 		}
 	}
 	return append(s,
