@@ -441,3 +441,33 @@ func TestExportFormats(t *testing.T) {
 		t.Fatalf("unknown format: %v", err)
 	}
 }
+
+// A class named like the background (the editor turns "Background" into
+// "background") would be reported as the background by the trainers: a
+// new schema with one is refused, and a project that saved one before
+// this rule cannot train until it is renamed.
+func TestAClassNamedBackgroundIsRefused(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t)
+	clash := strings.Replace(schemaJSON, `"name":"membrane","human_name":"Membrane"`, `"name":"background","human_name":"Background"`, 1)
+	sch, err := labels.ParseSchema(strings.NewReader(clash))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.svc.SetSchema(ctx, fx.pid, sch); backend.ErrorCode(err) != backend.EINVALID || !strings.Contains(err.Error(), `class "background" has the name trainers give the unlabelled background`) {
+		t.Fatalf("saving the schema: %v", err)
+	}
+	for _, tile := range fx.tiles {
+		f := parse(t, `{"completed_tasks":["finished"],"labels":[{"label_type":"polygon","object_id":"o","label_class":"nucleus","regions":[`+square(10, 10, 50, 50)+`]}]}`)
+		if _, err := fx.svc.SaveTileLabels(ctx, "ada", tile.ID, f, 0, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := fx.db.SetLabelSchema(ctx, fx.pid, clash); err != nil {
+		t.Fatal(err)
+	}
+	b := &dataset.Builder{Store: fx.db, Labels: fx.svc, Layout: fx.layout}
+	if err := b.Check(ctx, fx.pid); backend.ErrorCode(err) != backend.EINVALID || !strings.Contains(err.Error(), "rename it") {
+		t.Fatalf("training check: %v", err)
+	}
+}

@@ -75,6 +75,9 @@ func (s *Service) SetSchema(ctx context.Context, projectID int64, sch labels.Sch
 	if err := sch.Validate(); err != nil {
 		return err
 	}
+	if err := sch.CheckClassNames(); err != nil {
+		return err
+	}
 	raw, err := sch.MarshalJSON()
 	if err != nil {
 		return err

@@ -333,6 +333,9 @@ func checkClasses(ms []member, sch labels.Schema) error {
 	if n := len(sch.Classes()); n > maxTrainingClasses {
 		return backend.Errorf(backend.EINVALID, "the project has %d label classes; training takes at most %d", n, maxTrainingClasses)
 	}
+	if err := sch.CheckClassNames(); err != nil {
+		return err
+	}
 	known := map[string]bool{}
 	for _, c := range sch.Classes() {
 		known[c.Name] = true

@@ -106,7 +106,10 @@ func classesOf(md *metadata) ([]Class, [256]uint8, int, error) {
 	for i := range lut {
 		lut[i] = badValue
 	}
-	if ignore >= 0 && ignore < 256 {
+	if ignore == 0 {
+		return nil, lut, 0, badInput("metadata.json: ignore_index is 0, the background's mask value; use 255")
+	}
+	if ignore > 0 && ignore < 256 {
 		lut[ignore] = ignoreSlot
 	}
 	classes := []Class{{Index: 0, Name: "background"}}
@@ -114,11 +117,14 @@ func classesOf(md *metadata) ([]Class, [256]uint8, int, error) {
 	slices.SortFunc(sorted, func(a, b Class) int { return a.Index - b.Index })
 	seen := map[string]bool{}
 	for _, c := range sorted {
+		if c.Index == 0 && c.Name != "" {
+			classes[0].Name = c.Name
+		}
+	}
+	seen[classes[0].Name] = true
+	for _, c := range sorted {
 		switch {
 		case c.Index == 0:
-			if c.Name != "" {
-				classes[0].Name = c.Name
-			}
 			continue
 		case c.Index < 0 || c.Index > 253 || c.Index == ignore:
 			return nil, lut, 0, badInput("metadata.json: class %q has index %d; class indices are 1 to 253 and not the ignore index %d", c.Name, c.Index, ignore)
@@ -126,6 +132,8 @@ func classesOf(md *metadata) ([]Class, [256]uint8, int, error) {
 			return nil, lut, 0, badInput("metadata.json: two classes have index %d", c.Index)
 		case strings.TrimSpace(c.Name) == "":
 			return nil, lut, 0, badInput("metadata.json: class %d has no name", c.Index)
+		case c.Name == classes[0].Name:
+			return nil, lut, 0, badInput("metadata.json: class %d is called %q, the name of the background (mask value 0)", c.Index, c.Name)
 		case seen[c.Name]:
 			return nil, lut, 0, badInput("metadata.json: two classes are called %q", c.Name)
 		}

@@ -259,6 +259,12 @@ func TestBadInput(t *testing.T) {
 		{"bad config", func(d string) error {
 			return os.WriteFile(filepath.Join(d, "config.json"), []byte(`{"epochs": 0}`), 0o644)
 		}, "config epochs"},
+		{"class named like the background", func(d string) error {
+			return rewriteMetadata(d, []map[string]any{{"index": 1, "name": "background"}}, 255)
+		}, `class 1 is called "background", the name of the background`},
+		{"ignore index 0", func(d string) error {
+			return rewriteMetadata(d, []map[string]any{{"index": 1, "name": "disc"}}, 0)
+		}, "ignore_index is 0, the background's mask value"},
 		{"path in split", func(d string) error {
 			return rewriteSplit(d, []string{"../x.png"}, []string{"tile_003.png"})
 		}, "not a tile file name"},
@@ -286,6 +292,12 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("exit %d, stderr %q", code, errb.String())
 		}
 	})
+}
+
+func rewriteMetadata(dir string, classes []map[string]any, ignore int) error {
+	md := map[string]any{"classes": classes, "ignore_index": ignore,
+		"split": map[string]any{"train": []string{"tile_000.png", "tile_001.png", "tile_002.png"}, "val": []string{"tile_003.png"}}}
+	return writeJSONFile(filepath.Join(dir, "metadata.json"), md)
 }
 
 func rewriteSplit(dir string, train, val []string) error {

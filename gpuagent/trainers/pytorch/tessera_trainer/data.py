@@ -21,6 +21,8 @@ def read_metadata(job_dir):
         if not isinstance(name, str) or not name or "/" in name or "\\" in name or name in (".", ".."):
             raise InputError("metadata.json: %r is not a tile file name" % (name,))
     ignore = md.get("ignore_index", IGNORE)
+    if ignore == 0:
+        raise InputError("metadata.json: ignore_index is 0, the background's mask value; use 255")
     classes = [{"index": 0, "name": "background"}]
     seen = {"background"}
     for c in sorted(md.get("classes") or [], key=lambda c: c.get("index", -1)):
