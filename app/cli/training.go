@@ -33,6 +33,7 @@ func (i *Instance) startTraining(ctx context.Context, trainers []agent.Trainer) 
 	i.Training = training.New(i.DB, i.Broker.Conn(), i.Broker.JetStream(), b, i.Layout, &i.emitters)
 	i.Training.Logf = i.Logf
 	i.Training.RunnableModelFormat = cpu.ModelFormat
+	i.Training.StopPredictions = i.Evaluate.StopJob
 	i.Projects.BeforeDelete = i.Training.ForgetProject
 	bctx := i.backgroundCtx
 	i.goBackground(func() {

@@ -54,6 +54,15 @@ type Service struct {
 	// one runs predictions one at a time: each holds a class map of its
 	// whole image (up to a byte per pixel) and all the CPU it gets.
 	one sync.Mutex
+	// running is the prediction in progress, by job: a job's deletion
+	// stops it before removing the job's predictions (StopJob).
+	running backend.Inflight[string]
+}
+
+// StopJob stops a prediction by the job in progress, if one is, and waits
+// for it: the job is being deleted.
+func (s *Service) StopJob(jobID string) {
+	s.running.Stop(jobID, backend.Errorf(backend.ENOTFOUND, "training job %s was deleted", jobID))
 }
 
 // Prediction describes one model's class map of one image.
@@ -116,13 +125,18 @@ func (s *Service) PredictImage(ctx context.Context, jobID string, imageID int64)
 	if err := ctx.Err(); err != nil { // the caller left while another ran
 		return nil, err
 	}
+	ctx, done, _ := s.running.Start(ctx, j.ID) // one at a time: never taken
+	defer done()
+	if _, err := s.Store.FindJob(ctx, j.ID); err != nil { // deleted while this waited
+		return nil, err
+	}
 	predict, err := s.Load(modelDir)
 	if err != nil {
 		return nil, fmt.Errorf("job %s: loading its model: %w", j.ID, err)
 	}
-	var md dataset.Metadata
-	if b, err := os.ReadFile(filepath.Join(jobDir, "metadata.json")); err == nil {
-		_ = json.Unmarshal(b, &md)
+	classes, err := jobClasses(jobDir)
+	if err != nil {
+		return nil, backend.Errorf(backend.EINVALID, "job %s: %v", j.ID, err)
 	}
 	start := time.Now()
 	full := image.NewGray(image.Rect(0, 0, m.Width, m.Height))
@@ -132,7 +146,7 @@ func (s *Service) PredictImage(ctx context.Context, jobID string, imageID int64)
 	}
 	for _, t := range tiles {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, context.Cause(ctx)
 		}
 		img, _, err := tiling.Decode(filepath.Join(s.Layout.TilesDir(m.ProjectID), t.Name), tiling.DefaultLimits())
 		if err != nil {
@@ -144,30 +158,39 @@ func (s *Service) PredictImage(ctx context.Context, jobID string, imageID int64)
 		}
 		draw.Draw(full, image.Rect(t.X, t.Y, t.X+t.Width, t.Y+t.Height), pred, pred.Bounds().Min, draw.Src)
 	}
-	p := &Prediction{JobID: j.ID, ImageID: m.ID, Width: m.Width, Height: m.Height, Classes: md.Classes,
+	p := &Prediction{JobID: j.ID, ImageID: m.ID, Width: m.Width, Height: m.Height, Classes: classes,
 		Pixels: map[string]int{}, CreatedAt: time.Now().UTC()}
 	names := map[uint8]string{0: "background"}
 	colours := map[uint8]color.NRGBA{0: {}}
-	for _, c := range md.Classes {
+	for _, c := range classes {
 		names[uint8(c.Index)] = c.Name
 		colours[uint8(c.Index)] = color.NRGBA{c.Colour[0], c.Colour[1], c.Colour[2], 255}
 	}
 	for _, v := range full.Pix {
 		p.Pixels[names[v]]++
 	}
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
+	// prediction.json goes last and goes first: a prediction is listed
+	// only once its files are all written, and a crash between the old
+	// prediction's files and the new one's lists neither.
 	dir := s.Dir(m, j.ID)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	if err := writePNG(filepath.Join(dir, "mask.png"), full); err != nil {
+	if err := os.Remove(filepath.Join(dir, "prediction.json")); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
-	if err := writePNG(filepath.Join(dir, "overlay.png"), overlay(full, colours, s.side())); err != nil {
+	if err := writeFile(filepath.Join(dir, "mask.png"), func(f *os.File) error { return encodePNG(f, full) }); err != nil {
+		return nil, err
+	}
+	if err := writeFile(filepath.Join(dir, "overlay.png"), func(f *os.File) error { return encodePNG(f, overlay(full, colours, s.side())) }); err != nil {
 		return nil, err
 	}
 	p.Seconds = time.Since(start).Seconds()
 	b, _ := json.MarshalIndent(p, "", "  ")
-	if err := os.WriteFile(filepath.Join(dir, "prediction.json"), b, 0o644); err != nil {
+	if err := writeFile(filepath.Join(dir, "prediction.json"), func(f *os.File) error { _, err := f.Write(b); return err }); err != nil {
 		return nil, err
 	}
 	if s.Emitter != nil {
@@ -225,20 +248,29 @@ func overlay(mask *image.Gray, colours map[uint8]color.NRGBA, side int) *image.N
 	return out
 }
 
-func writePNG(path string, img image.Image) error {
+func encodePNG(f *os.File, img image.Image) error {
+	return (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(f, img)
+}
+
+// writeFile writes path through a temporary file renamed into place; the
+// temporary file goes on any error.
+func writeFile(path string, write func(*os.File) error) error {
 	tmp := path + ".tmp"
 	f, err := os.Create(tmp)
 	if err != nil {
 		return err
 	}
-	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(f, img); err != nil {
-		f.Close()
-		return err
+	err = write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := f.Close(); err != nil {
-		return err
+	if err == nil {
+		err = os.Rename(tmp, path)
 	}
-	return os.Rename(tmp, path)
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
 }
 
 // checkFormat refuses a model whose format Load does not run.
@@ -249,4 +281,48 @@ func (s *Service) checkFormat(jobID string, info dataset.ModelKind) error {
 	return backend.Errorf(backend.EINVALID, "job %s's model (%s, by the %s) runs on a GPU agent, not in this app, which runs "+
 		"the built-in CPU trainer's models over whole images: the job's validation predictions and scores are on its "+
 		"results, and its models/model.onnx runs in ONNX Runtime", jobID, info.Format, info.Trainer)
+}
+
+// jobClasses are the classes of a job's masks: from its metadata.json, or
+// from models/model.json for an imported model that came without one.
+// Never nil.
+func jobClasses(jobDir string) ([]dataset.Class, error) {
+	var md dataset.Metadata
+	if b, err := backend.ReadFileMax(filepath.Join(jobDir, "metadata.json"), backend.MaxJSONFile); err == nil {
+		if err := json.Unmarshal(b, &md); err != nil {
+			return nil, fmt.Errorf("metadata.json: %w", err)
+		}
+		if len(md.Classes) > 0 {
+			return md.Classes, nil
+		}
+	}
+	var info struct {
+		Classes []struct {
+			Index  int    `json:"index"`
+			Name   string `json:"name"`
+			Colour []int  `json:"colour"`
+		} `json:"classes"`
+	}
+	b, err := backend.ReadFileMax(filepath.Join(jobDir, "models", "model.json"), backend.MaxJSONFile)
+	if err == nil {
+		err = json.Unmarshal(b, &info)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models/model.json: %w", err)
+	}
+	classes := []dataset.Class{}
+	for _, c := range info.Classes {
+		if c.Index <= 0 || c.Index > 255 {
+			continue // the background
+		}
+		dc := dataset.Class{Index: c.Index, Name: c.Name, Label: c.Name}
+		if len(c.Colour) == 3 {
+			dc.Colour = [3]uint8{uint8(c.Colour[0]), uint8(c.Colour[1]), uint8(c.Colour[2])}
+		}
+		classes = append(classes, dc)
+	}
+	if len(classes) == 0 {
+		return nil, errors.New("neither metadata.json nor models/model.json lists the model's classes")
+	}
+	return classes, nil
 }

@@ -171,4 +171,40 @@ func TestPredictStitchesTilesIntoTheWholeImage(t *testing.T) {
 		!strings.Contains(err.Error(), "model.onnx runs in ONNX Runtime") {
 		t.Fatalf("a GPU model: %v", err)
 	}
+
+	// An imported model that came without metadata.json: its classes come
+	// from models/model.json.
+	os.Remove(filepath.Join(doneDir, "metadata.json"))
+	os.WriteFile(filepath.Join(doneDir, "models", "model.json"), []byte(`{"classes":[{"index":0,"name":"background"},{"index":1,"name":"bright","colour":[0,255,0]}]}`), 0o644)
+	svc.ModelFormat = ""
+	pred, err = svc.PredictImage(ctx, "done", m.ID)
+	if err != nil || len(pred.Classes) != 1 || pred.Classes[0].Name != "bright" || pred.Classes[0].Colour != [3]uint8{0, 255, 0} || pred.Pixels["bright"] != bright {
+		t.Fatalf("model without metadata: %+v %v", pred, err)
+	}
+
+	// Deleting the job stops its prediction in progress; none is written.
+	os.RemoveAll(svc.Dir(m, "done"))
+	started, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	svc.Load = func(string) (evaluate.Predictor, error) {
+		return func(img image.Image) (*image.Gray, error) {
+			once.Do(func() { close(started) })
+			<-release
+			return threshold(img)
+		}, nil
+	}
+	errc := make(chan error, 1)
+	go func() { _, err := svc.PredictImage(ctx, "done", m.ID); errc <- err }()
+	<-started
+	stopped := make(chan struct{})
+	go func() { svc.StopJob("done"); close(stopped) }()
+	time.Sleep(20 * time.Millisecond) // StopJob waits for the tile in progress
+	close(release)
+	<-stopped
+	if err := <-errc; backend.ErrorCode(err) != backend.ENOTFOUND || !strings.Contains(err.Error(), "training job done was deleted") {
+		t.Fatalf("prediction of a deleted job: %v", err)
+	}
+	if _, err := os.Stat(svc.Dir(m, "done")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the deleted job's prediction folder: %v", err)
+	}
 }

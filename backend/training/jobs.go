@@ -275,7 +275,10 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		return err
 	}
 	os.RemoveAll(s.JobDir(j))
-	// The job's whole-image predictions go with it.
+	// The job's whole-image predictions go with it, a running one first.
+	if s.StopPredictions != nil {
+		s.StopPredictions(id)
+	}
 	preds, _ := filepath.Glob(filepath.Join(s.Layout.ProjectDir(j.ProjectID), ".viewer", "image-*", "predictions", id))
 	for _, p := range preds {
 		os.RemoveAll(p)

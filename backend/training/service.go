@@ -34,6 +34,9 @@ type Service struct {
 	// RunnableModelFormat is the models/model.json format this app can
 	// predict whole images with (the built-in CPU trainer's).
 	RunnableModelFormat string
+	// StopPredictions, when set, stops and waits for a whole-image
+	// prediction by a job being deleted, so none is written after.
+	StopPredictions func(jobID string)
 
 	started time.Time                // when this service began: older unqueued jobs were left by a stopped app
 	fetches backend.Inflight[string] // artifact downloads in progress, by job
