@@ -54,6 +54,7 @@ func runPredict(ctx context.Context, args []string, env Env) (*out, error) {
 		return o, err
 	}
 	var preds []*evaluate.Prediction
+	stems := outStems(ms)
 	for _, m := range ms {
 		p, err := inst.Evaluate.PredictImage(ctx, *jobID, m.ID)
 		if err != nil {
@@ -61,16 +62,11 @@ func runPredict(ctx context.Context, args []string, env Env) (*out, error) {
 		}
 		preds = append(preds, p)
 		if *outDir != "" {
-			stem := strings.TrimSuffix(m.File, filepath.Ext(m.File))
+			if err := os.MkdirAll(*outDir, 0o755); err != nil {
+				return o, err
+			}
 			for _, f := range []string{"mask.png", "overlay.png"} {
-				b, err := os.ReadFile(filepath.Join(inst.Evaluate.Dir(m, *jobID), f))
-				if err != nil {
-					return o, err
-				}
-				if err := os.MkdirAll(*outDir, 0o755); err != nil {
-					return o, err
-				}
-				if err := os.WriteFile(filepath.Join(*outDir, stem+"_"+f), b, 0o644); err != nil {
+				if err := copyOut(filepath.Join(inst.Evaluate.Dir(m, *jobID), f), filepath.Join(*outDir, stems[m.ID]+"_"+f)); err != nil {
 					return o, err
 				}
 			}
@@ -103,4 +99,42 @@ func pickImages(ctx context.Context, inst *Instance, pid int64, which string) ([
 		return nil, backend.Errorf(backend.ENOTFOUND, "no ready image to predict in project %d matches %q", pid, which)
 	}
 	return out, nil
+}
+
+// outStems names each image's output files: its file name without the
+// extension, or with it ("a_png") where two images share a stem, so no
+// output overwrites another's.
+func outStems(ms []*backend.Image) map[int64]string {
+	stem := func(m *backend.Image) string { return strings.TrimSuffix(m.File, filepath.Ext(m.File)) }
+	count := map[string]int{}
+	for _, m := range ms {
+		count[strings.ToLower(stem(m))]++
+	}
+	out := make(map[int64]string, len(ms))
+	for _, m := range ms {
+		out[m.ID] = stem(m)
+		if count[strings.ToLower(stem(m))] > 1 {
+			out[m.ID] = strings.ReplaceAll(m.File, ".", "_")
+		}
+	}
+	return out
+}
+
+// copyOut copies a prediction's file out, streaming: a class map can be
+// as large as its image.
+func copyOut(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
