@@ -163,7 +163,7 @@ func (r *run) epoch(epoch int) error {
 	if err := r.ctx.Err(); err != nil {
 		return err
 	}
-	m := epochMetrics(epoch, lossSum/float64(max(lossN, 1)), trainConf, valLoss, valConf, ds.classes)
+	m := epochMetrics(epoch, meanLoss(lossSum, lossN), trainConf, valLoss, valConf, ds.classes)
 	m.Seconds = math.Round(time.Since(r.start).Seconds()*100) / 100
 	r.history = append(r.history, m)
 	printEpoch(r.out, m, r.cfg.Epochs, ds.classes)
@@ -290,7 +290,7 @@ func evaluate(p *pool, net *unet, ds *dataset, batchSize int) (float64, *confusi
 		}
 		i = j
 	}
-	return lossSum / float64(max(lossN, 1)), conf
+	return meanLoss(lossSum, lossN), conf
 }
 
 // schedule is the learning rate: a linear warm-up over the first 5% of
@@ -308,4 +308,13 @@ func (s schedule) at(step int) float64 {
 	}
 	progress := float64(step) / float64(max(1, s.total-1))
 	return s.base * f * (0.05 + 0.95*0.5*(1+math.Cos(math.Pi*progress)))
+}
+
+// meanLoss is the loss per labelled pixel; NaN (printed as nan, read as
+// no value) when no pixel was labelled, not a perfect 0.
+func meanLoss(sum float64, n int) float64 {
+	if n == 0 {
+		return math.NaN()
+	}
+	return sum / float64(n)
 }

@@ -335,3 +335,23 @@ func BenchmarkEpoch(b *testing.B) {
 	b.ReportMetric(float64(info.Best.ValIoU), "val-IoU-after-2")
 	fmt.Fprintf(os.Stderr, "input %d px, scale %.3f\n", info.Input.Size, info.Input.Scale)
 }
+
+// A validation set with no labelled pixel has no loss to report: NaN
+// (which the app reads as no value), not a perfect 0.
+func TestNoLabelledValidationPixelsGiveNoLoss(t *testing.T) {
+	dir := newJob(t, synth.Options{Tiles: 4, Val: 1, Size: 32, Classes: 1, Seed: 1}, map[string]any{"epochs": 1, "input_size": "32", "width": 2})
+	if err := rewriteMetadata(dir, []map[string]any{{"index": 1, "name": "disc"}}, 255); err != nil {
+		t.Fatal(err)
+	}
+	unlabelled := image.NewGray(image.Rect(0, 0, 32, 32))
+	for i := range unlabelled.Pix {
+		unlabelled.Pix[i] = 255
+	}
+	if err := writePNG(filepath.Join(dir, "masks", "tile_003.png"), unlabelled); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := runMain(t, dir)
+	if code != 0 || !strings.Contains(stdout, "- Val Loss: NaN (Validation loss)") || !strings.Contains(stdout, "- Train Loss: 0.") {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+}
