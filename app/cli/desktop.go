@@ -14,8 +14,7 @@ import (
 func runDesktop(ctx context.Context, args []string, env Env) (*out, error) {
 	fs, c := newFlags("", env)
 	var sf serveFlags
-	fs.StringVar(&sf.agentsListen, "agents-listen", "", "accept GPU agents on this broker `address`, e.g. :4222")
-	fs.StringVar(&sf.agentToken, "agent-token", "", "the token agents present (default $TESSERA_AGENT_TOKEN)")
+	addBrokerFlags(fs, &sf, "the token agents present (default $TESSERA_AGENT_TOKEN)")
 	route := fs.String("open", "", "open the window at this page, e.g. '#/projects/1/monitor'")
 	fs.Var(&sf.trainers, "trainer", "offer a trainer program on the local worker: `NAME=PATH` (repeatable)")
 	o := &out{env: env, json: c.json}
@@ -45,7 +44,8 @@ func runDesktop(ctx context.Context, args []string, env Env) (*out, error) {
 	if sf.agentsListen != "" {
 		token, generated = agentToken(sf.agentToken, env)
 	}
-	if err := inst.startBroker(ctx, sf.agentsListen, token); err != nil {
+	sf.nats.fill(env)
+	if err := inst.connectBroker(ctx, sf.nats, sf.agentsListen, token); err != nil {
 		return o, err
 	}
 	if err := inst.startBackground(ctx); err != nil {

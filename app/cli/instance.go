@@ -45,6 +45,8 @@ type Instance struct {
 	backgroundCtx  context.Context
 	stopBackground context.CancelFunc
 	wg             sync.WaitGroup
+	closeOnce      sync.Once
+	closeErr       error
 }
 
 // open opens the data folder and the database. One-shot commands need no
@@ -103,8 +105,14 @@ func (i *Instance) APIHandler(mode string) *api.Handler {
 	return api.NewHandler(cfg)
 }
 
-// Close stops the broker (flushing JetStream) and closes the database.
+// Close stops the broker (flushing JetStream) and closes the database. It
+// is safe to call twice (the window's shutdown, then main's deferred Close).
 func (i *Instance) Close() error {
+	i.closeOnce.Do(func() { i.closeErr = i.close() })
+	return i.closeErr
+}
+
+func (i *Instance) close() error {
 	var errs []error
 	if i.stopBackground != nil {
 		i.stopBackground()

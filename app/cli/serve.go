@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -22,14 +23,23 @@ type serveFlags struct {
 	adminPassword string
 	tlsCert       string
 	tlsKey        string
+	nats          natsFlags
+}
+
+// addBrokerFlags adds the flags that choose the broker: the app's own,
+// listening for agents or not, or an outside one.
+func addBrokerFlags(fs *flag.FlagSet, sf *serveFlags, tokenHelp string) {
+	fs.StringVar(&sf.agentsListen, "agents-listen", "", "accept GPU agents on this broker `address`, e.g. :4222")
+	fs.StringVar(&sf.agentToken, "agent-token", "", tokenHelp)
+	fs.StringVar(&sf.nats.url, "nats", "", "use this outside broker `url` instead of the app's own, e.g. a shared GPU box's `gpuagent --listen` (default $TESSERA_NATS)")
+	fs.StringVar(&sf.nats.token, "nats-token", "", "the outside broker's `token` (default $TESSERA_NATS_TOKEN)")
 }
 
 func runServe(ctx context.Context, args []string, env Env) (*out, error) {
 	fs, c := newFlags("serve", env)
 	var sf serveFlags
 	fs.StringVar(&sf.addr, "addr", "127.0.0.1:8080", "HTTP `address` to serve the UI and API on (\":8080\" for every interface)")
-	fs.StringVar(&sf.agentsListen, "agents-listen", "", "accept GPU agents on this broker `address`, e.g. :4222")
-	fs.StringVar(&sf.agentToken, "agent-token", "", "the token agents present (default $TESSERA_AGENT_TOKEN, else generated and printed)")
+	addBrokerFlags(fs, &sf, "the token agents present (default $TESSERA_AGENT_TOKEN, else generated and printed)")
 	fs.Var(&sf.trainers, "trainer", "offer a trainer program on the local worker: `NAME=PATH` (repeatable)")
 	fs.StringVar(&sf.tlsCert, "tls-cert", "", "serve HTTPS with this certificate `file` (PEM; with --tls-key)")
 	fs.StringVar(&sf.tlsKey, "tls-key", "", "the certificate's private key `file` (PEM)")
@@ -62,7 +72,8 @@ func serve(ctx context.Context, c *common, sf serveFlags, env Env) error {
 	if sf.agentsListen != "" {
 		token, generated = agentToken(sf.agentToken, env)
 	}
-	if err := inst.startBroker(ctx, sf.agentsListen, token); err != nil {
+	sf.nats.fill(env)
+	if err := inst.connectBroker(ctx, sf.nats, sf.agentsListen, token); err != nil {
 		return err
 	}
 	if err := inst.startBackground(ctx); err != nil {

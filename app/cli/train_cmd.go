@@ -18,12 +18,14 @@ import (
 
 // openRunning starts a whole Tessera in this process — broker, ingest,
 // local worker — for the commands that train.
-func openRunning(ctx context.Context, c *common, trainers trainerFlags) (*Instance, error) {
+func openRunning(ctx context.Context, c *common, trainers trainerFlags, env Env) (*Instance, error) {
 	inst, err := open(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	if err := inst.startBroker(ctx, "", ""); err != nil {
+	var n natsFlags
+	n.fill(env)
+	if err := inst.connectBroker(ctx, n, "", ""); err != nil {
 		inst.Close()
 		return nil, backend.Errorf(backend.ECONFLICT, "%v: if Tessera is open on this data folder, start training from its window", err)
 	}
@@ -76,14 +78,14 @@ func runTrain(ctx context.Context, args []string, env Env) (*out, error) {
 	if *pid <= 0 {
 		return o, backend.Errorf(backend.EINVALID, "say which project: --project ID")
 	}
-	if *worker == "" && *pool == "" {
-		*worker = LocalWorker
-	}
-	inst, err := openRunning(ctx, c, trainers)
+	inst, err := openRunning(ctx, c, trainers, env)
 	if err != nil {
 		return o, err
 	}
 	defer inst.Close()
+	if *worker == "" && *pool == "" {
+		*worker = inst.localWorker()
+	}
 	req := training.JobRequest{ProjectID: *pid, PipelineID: *pipeline, Worker: *worker, Pool: *pool, Trainer: *trainer, Config: sets}
 	if err := waitForWorker(ctx, inst, req); err != nil {
 		return o, err
@@ -193,7 +195,7 @@ func runJobs(ctx context.Context, args []string, env Env) (*out, error) {
 	}
 	var inst *Instance
 	if sub == "cancel" || sub == "delete" || (sub == "logs" && *follow) {
-		inst, err = openRunning(ctx, c, nil)
+		inst, err = openRunning(ctx, c, nil, env)
 	} else {
 		inst, err = open(ctx, c)
 	}
@@ -283,7 +285,7 @@ func runWorkers(ctx context.Context, args []string, env Env) (*out, error) {
 	if _, err := parse(fs, args); err != nil {
 		return o, err
 	}
-	inst, err := openRunning(ctx, c, nil)
+	inst, err := openRunning(ctx, c, nil, env)
 	if err != nil {
 		return o, err
 	}

@@ -34,6 +34,7 @@ func (i *Instance) startTraining(ctx context.Context, trainers []agent.Trainer) 
 	i.Training.Logf = i.Logf
 	i.Training.RunnableModelFormat = cpu.ModelFormat
 	i.Training.StopPredictions = i.Evaluate.StopJob
+	i.shareBroker(i.Training)
 	i.Projects.BeforeDelete = i.Training.ForgetProject
 	bctx := i.backgroundCtx
 	i.goBackground(func() {
@@ -51,7 +52,7 @@ func (i *Instance) startTraining(ctx context.Context, trainers []agent.Trainer) 
 	}
 	work := filepath.Join(i.Layout.Root, "work")
 	i.goBackground(func() {
-		err := agent.Run(bctx, agent.Config{Conn: i.Broker.Conn(), Name: LocalWorker, Pool: LocalWorker, WorkDir: work,
+		err := agent.Run(bctx, agent.Config{Conn: i.Broker.Conn(), Name: i.localWorker(), Pool: i.localWorker(), WorkDir: work,
 			Trainers: trainers, AckWait: localAckWait, Logf: func(f string, a ...any) { i.Logf("local worker: "+f, a...) }})
 		if err != nil && bctx.Err() == nil {
 			i.Logf("local worker stopped: %v", err)

@@ -58,6 +58,7 @@ type Broker struct {
 	lock *dirLock
 
 	listening bool
+	external  string        // the outside broker's URL (Dial); srv and lock are nil
 	closed    chan struct{} // closed when nc is closed
 
 	closeOnce sync.Once
@@ -259,6 +260,9 @@ func (b *Broker) close() error {
 		}
 	} else if !errors.Is(err, nats.ErrConnectionClosed) {
 		b.nc.Close()
+	}
+	if b.srv == nil { // an outside broker (Dial) keeps running
+		return errors.Join(errs...)
 	}
 	b.srv.Shutdown()
 	b.srv.WaitForShutdown()

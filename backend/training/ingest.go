@@ -35,7 +35,7 @@ func (s *Service) Ingest(ctx context.Context) error {
 		return err
 	}
 	cons, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-		Durable: IngestConsumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: 10 * time.Second,
+		Durable: s.Consumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: 10 * time.Second,
 		MaxAckPending: 20000, DeliverPolicy: jetstream.DeliverAllPolicy,
 	})
 	if err != nil {

@@ -248,7 +248,7 @@ func (s *Service) askToCancel(id, user string) (done bool, err error) {
 // ingestCaughtUp waits (a few seconds at most) until the ingest has stored
 // every event already in EVENTS.
 func (s *Service) ingestCaughtUp(ctx context.Context) {
-	cons, err := s.JS.Consumer(ctx, broker.StreamEvents, IngestConsumer)
+	cons, err := s.JS.Consumer(ctx, broker.StreamEvents, s.Consumer)
 	if err != nil {
 		return
 	}

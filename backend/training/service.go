@@ -37,6 +37,12 @@ type Service struct {
 	// StopPredictions, when set, stops and waits for a whole-image
 	// prediction by a job being deleted, so none is written after.
 	StopPredictions func(jobID string)
+	// Consumer is the ingest's durable consumer on EVENTS: IngestConsumer,
+	// or one of this app's own on a broker that other apps share.
+	Consumer string
+	// HideWorker, when set, leaves workers out of the list and the
+	// choice of targets: on a shared broker, other apps' local workers.
+	HideWorker func(name string) bool
 
 	started time.Time                // when this service began: older unqueued jobs were left by a stopped app
 	fetches backend.Inflight[string] // artifact downloads in progress, by job
@@ -45,7 +51,7 @@ type Service struct {
 // New returns a service over the app's database and broker connection.
 func New(db *store.DB, nc *nats.Conn, js jetstream.JetStream, b *dataset.Builder, layout backend.Layout, em backend.Emitter) *Service {
 	return &Service{DB: db, NC: nc, JS: js, Builder: b, Layout: layout, Emitter: em,
-		Logf: func(string, ...any) {}, CancelTimeout: 5 * time.Second, MaxAttempts: jobproto.DefaultMaxAttempts, started: time.Now()}
+		Logf: func(string, ...any) {}, Consumer: IngestConsumer, CancelTimeout: 5 * time.Second, MaxAttempts: jobproto.DefaultMaxAttempts, started: time.Now()}
 }
 
 func (s *Service) emit(typ string, projectID int64, data any) {

@@ -45,7 +45,7 @@ func (s *Service) Workers(ctx context.Context) ([]Worker, error) {
 			continue // aged out meanwhile
 		}
 		var wi jobproto.WorkerInfo
-		if json.Unmarshal(e.Value(), &wi) == nil {
+		if json.Unmarshal(e.Value(), &wi) == nil && !s.hidden(wi.Name) {
 			live[wi.Name] = wi
 		}
 	}
@@ -63,6 +63,9 @@ func (s *Service) Workers(ctx context.Context) ([]Worker, error) {
 		delete(known, name)
 	}
 	for name, raw := range known {
+		if s.hidden(name) {
+			continue
+		}
 		var wi jobproto.WorkerInfo
 		if json.Unmarshal([]byte(raw), &wi) != nil {
 			continue
@@ -138,4 +141,8 @@ func (s *Service) findTrainer(ctx context.Context, worker, pool, trainer string)
 		}
 	}
 	return nil, "", backend.Errorf(backend.EINVALID, "worker %s offers no trainer %q", candidates[0].Name, trainer)
+}
+
+func (s *Service) hidden(worker string) bool {
+	return s.HideWorker != nil && s.HideWorker(worker)
 }

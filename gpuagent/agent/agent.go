@@ -123,7 +123,7 @@ func (a *agent) run(ctx context.Context) error {
 	hbCtx, stopHB := context.WithCancel(ctx)
 	go a.hb.run(hbCtx, a.cfg.Heartbeat)
 	where := a.nc.ConnectedUrl()
-	if a.cfg.Conn != nil {
+	if where == "" { // the app's in-process connection
 		where = "the app's own broker (in-process)"
 	}
 	a.cfg.Logf("agent %s (pool %s, %d job(s) at once, trainers %v) ready on %s",
