@@ -60,6 +60,8 @@ function setup(seconds = 3) {
   const states: SaveState['kind'][] = [];
   let given = 0;
   let conflicts = 0;
+  /** What onUnsaved last said: the copy a closed page would leave. */
+  let unsaved: { file: LabelFile | null; base: number } = { file: null, base: 1 };
   const saver = new Saver({
     revision: 1,
     save: srv.save,
@@ -67,11 +69,12 @@ function setup(seconds = 3) {
     giveBackSeconds: (s) => (given += s),
     onState: (s) => states.push(s.kind),
     onConflict: () => conflicts++,
+    onUnsaved: (file, base) => (unsaved = { file, base }),
     timers: t.timers,
     delay: 400,
     retryDelay: 1000,
   });
-  return { t, srv, states, saver, given: () => given, conflicts: () => conflicts };
+  return { t, srv, states, saver, given: () => given, conflicts: () => conflicts, unsaved: () => unsaved };
 }
 
 describe('Saver', () => {
@@ -178,5 +181,92 @@ describe('Saver', () => {
     expect(saver.dirty).toBe(false);
     const idle = saver.idle();
     await idle;
+  });
+
+  it('sends at most an hour of editing time per save and carries the rest over', async () => {
+    // Two hours edited offline: the server refuses edit_seconds over 3600.
+    let owed = 7200;
+    const t = fakeTimers();
+    const srv = fakeServer();
+    const saver = new Saver({
+      revision: 1,
+      save: srv.save,
+      takeSeconds: () => {
+        const s = owed;
+        owed = 0;
+        return s;
+      },
+      giveBackSeconds: (s) => (owed += s),
+      onState: () => {},
+      timers: t.timers,
+    });
+    saver.edit(file(1));
+    t.advance(400);
+    expect(srv.calls[0]!.req.editSeconds).toBe(3600);
+    expect(owed).toBe(3600);
+    srv.answer(0);
+    await tick();
+    saver.edit(file(2));
+    t.advance(400);
+    expect(srv.calls[1]!.req.editSeconds).toBe(3600);
+    expect(owed).toBe(0);
+  });
+
+  it('keeps mine over their newer revision: sends my file at once, based on theirs', async () => {
+    const { t, srv, saver } = setup();
+    saver.edit(file(1));
+    t.advance(400);
+    srv.answer(0);
+    await tick();
+    expect(saver.revision).toBe(2);
+    // Someone else saved revision 5; I keep my file.
+    saver.overwrite(5, file(1));
+    expect(srv.calls).toHaveLength(2);
+    expect(srv.calls[1]!.req).toMatchObject({ file: file(1), baseRevision: 5 });
+    srv.answer(1);
+    await tick();
+    expect(saver.revision).toBe(6);
+    saver.edit(file(2));
+    t.advance(400);
+    expect(srv.calls[2]!.req.baseRevision).toBe(6);
+  });
+
+  it('reports the unsaved edit for a backup until a save of it lands', async () => {
+    const { t, srv, saver, unsaved } = setup();
+    saver.edit(file(1));
+    expect(unsaved()).toEqual({ file: file(1), base: 1 });
+    t.advance(400);
+    saver.edit(file(2)); // while the first is in flight
+    srv.answer(0);
+    await tick();
+    // The first landed: the second now goes on revision 2.
+    expect(unsaved()).toEqual({ file: file(2), base: 2 });
+    t.advance(400);
+    srv.calls[1]!.reject(new ApiError('network', 'cannot reach the Tessera server', 0));
+    await tick();
+    expect(unsaved()).toEqual({ file: file(2), base: 2 });
+    t.advance(1000);
+    srv.answer(2);
+    await tick();
+    expect(unsaved().file).toBeNull();
+  });
+
+  it('sends what is waiting when the page closes, then never retries', async () => {
+    const { t, srv, saver, unsaved } = setup();
+    saver.edit(file(1));
+    t.advance(400);
+    saver.edit(file(2));
+    saver.dispose();
+    // The waiting edit goes at once, on the revision the one in flight gives.
+    expect(srv.calls).toHaveLength(2);
+    expect(srv.calls[1]!.req).toMatchObject({ file: file(2), baseRevision: 2 });
+    srv.answer(0);
+    srv.calls[1]!.reject(new ApiError('network', 'cannot reach the Tessera server', 0));
+    await tick();
+    t.advance(120_000);
+    expect(srv.calls).toHaveLength(2);
+    // The failed edit stays with the backup for a reopened page.
+    expect(unsaved()).toEqual({ file: file(2), base: 2 });
+    await saver.idle();
   });
 });

@@ -1,7 +1,8 @@
 // Autosave of one tile's label file: every edit is sent after a short pause
 // (debounce); one save at a time, and edits made while one is in flight are
 // sent by one more save right after it. A 409 means someone else saved a
-// newer revision: saving stops until the page reloads theirs.
+// newer revision: saving stops until the page reloads theirs (or keeps ours
+// on purpose: overwrite).
 import { ApiError, errorMessage, type LabelFile, type LabelsSaved } from '../lib/api';
 
 export type SaveState =
@@ -18,6 +19,9 @@ export interface SaveRequest {
   /** The page is going away: the request must outlive it. */
   keepalive: boolean;
 }
+
+/** The most edit_seconds the server takes with one save (backend annotate/tile.go). */
+export const maxEditSeconds = 3600;
 
 export interface Timers {
   set(fn: () => void, ms: number): unknown;
@@ -39,6 +43,11 @@ export interface SaverOptions {
   onState(s: SaveState): void;
   onSaved?(res: LabelsSaved, file: LabelFile): void;
   onConflict?(err: ApiError): void;
+  /**
+   * The newest edit not known to be saved and the revision it goes on, or
+   * null once everything is saved: for a copy that outlives the page.
+   */
+  onUnsaved?(file: LabelFile | null, baseRevision: number): void;
   /** Debounce after an edit, ms. */
   delay?: number;
   /** First retry after a network or server failure, ms (doubling up to 30 s). */
@@ -53,11 +62,15 @@ export class Saver {
   private readonly delay: number;
   /** The newest edit not yet sent. */
   private pending: LabelFile | null = null;
+  /** The newest edit, until a save of it lands. */
+  private latest: LabelFile | null = null;
   private timer: unknown = null;
   /** Saves sent and not yet answered. */
   private sending = 0;
   private stopped = false;
   private failed = false;
+  /** The page is gone: what was sent lands, nothing is sent again. */
+  private disposed = false;
   private retryIn: number;
   private idleWaiters: (() => void)[] = [];
   state: SaveState = { kind: 'saved' };
@@ -86,8 +99,10 @@ export class Saver {
 
   /** An edit: the file as it now is. */
   edit(file: LabelFile): void {
-    if (this.stopped) return;
+    if (this.stopped || this.disposed) return;
     this.pending = file;
+    this.latest = file;
+    this.opts.onUnsaved?.(file, this.revision);
     if (this.sending === 0) this.set({ kind: 'pending' });
     this.schedule(this.delay);
   }
@@ -110,7 +125,7 @@ export class Saver {
       this.timers.clear(this.timer);
       this.timer = null;
     }
-    if (this.stopped || this.pending === null) return;
+    if (this.stopped || this.disposed || this.pending === null) return;
     if (this.sending > 0) {
       if (opts.force) void this.send(true, this.revision + 1);
       // Otherwise it goes when the one in flight lands.
@@ -124,13 +139,19 @@ export class Saver {
     if (file === null) return;
     this.pending = null;
     this.sending++;
-    const secs = this.opts.takeSeconds();
+    // Long offline editing piles up more than one save may carry: the rest
+    // goes with the next one.
+    const taken = this.opts.takeSeconds();
+    const secs = Math.min(taken, maxEditSeconds);
+    if (taken > secs) this.opts.giveBackSeconds(taken - secs);
     this.set({ kind: 'saving' });
     try {
       const res = await this.opts.save({ file, baseRevision: base, editSeconds: secs, keepalive });
       this.revision = Math.max(this.revision, res.revision);
       this.failed = false;
       this.retryIn = this.opts.retryDelay ?? 2000;
+      if (this.latest === file) this.latest = null;
+      this.opts.onUnsaved?.(this.latest, this.revision);
       this.opts.onSaved?.(res, file);
     } catch (e) {
       this.opts.giveBackSeconds(secs);
@@ -138,14 +159,15 @@ export class Saver {
         this.stopped = true;
         this.pending = null;
         this.set({ kind: 'conflict', message: e.message });
-        this.opts.onConflict?.(e);
+        // A closed page reloads nothing; its copy (onUnsaved) stays.
+        if (!this.disposed) this.opts.onConflict?.(e);
         return;
       }
       // Keep the unsaved edit unless a newer one came meanwhile.
       if (this.pending === null) this.pending = file;
       this.failed = true;
       this.set({ kind: 'error', message: errorMessage(e) });
-      if (e instanceof ApiError && (e.code === 'network' || e.code === 'internal')) {
+      if (!this.disposed && e instanceof ApiError && (e.code === 'network' || e.code === 'internal')) {
         this.schedule(this.retryIn);
         this.retryIn = Math.min(this.retryIn * 2, 30_000);
       }
@@ -156,7 +178,7 @@ export class Saver {
   }
 
   private afterSend(): void {
-    if (this.stopped) {
+    if (this.stopped || this.disposed) {
       this.wakeIdle();
       return;
     }
@@ -175,7 +197,7 @@ export class Saver {
 
   /** Resolves once nothing is waiting or in flight (or saving failed). */
   idle(): Promise<void> {
-    if (!this.dirty || this.stopped || this.failed) return Promise.resolve();
+    if (!this.dirty || this.stopped || this.failed || (this.disposed && this.sending === 0)) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
@@ -193,12 +215,33 @@ export class Saver {
     this.stopped = false;
     this.failed = false;
     this.revision = revision;
+    this.latest = null;
+    this.opts.onUnsaved?.(null, revision);
     this.set({ kind: 'saved' });
   }
 
-  /** The page closes: sends what is waiting at once; nothing is scheduled after. */
-  dispose(): void {
+  /**
+   * Keeps our file over a newer revision someone else saved: it is sent at
+   * once, based on theirs, so the next save does not meet a conflict.
+   */
+  overwrite(revision: number, file: LabelFile): void {
+    if (this.disposed) return;
+    this.stopped = false;
+    this.failed = false;
+    this.revision = Math.max(this.revision, revision);
+    this.edit(file);
     this.flush();
+  }
+
+  /**
+   * The page closes: what is waiting is sent at once, and nothing after
+   * that: no retry, no next save. A save that fails leaves its edit with
+   * onUnsaved's copy, so a reopened page restores it instead of racing a
+   * late retry from this one.
+   */
+  dispose(): void {
+    this.flush({ force: true });
+    this.disposed = true;
     if (this.timer !== null) this.timers.clear(this.timer);
     this.timer = null;
   }

@@ -102,6 +102,29 @@ describe('subscribeLive over SSE', () => {
     vi.advanceTimersByTime(10_000);
     expect(FakeEventSource.all).toHaveLength(3);
   });
+
+  it('stops retrying once the refused stream turns out to be an ended session', async () => {
+    vi.useFakeTimers();
+    const checks: ((ended: boolean) => void)[] = [];
+    const sessionEnded = () => new Promise<boolean>((r) => checks.push(r));
+    const stop = subscribeLive({ onEvent: () => {} }, { url: '/e', win: noWails, EventSource: ES, minDelay: 100, sessionEnded });
+    FakeEventSource.all[0]!.open();
+    // The browser retrying by itself is no reason to ask.
+    FakeEventSource.all[0]!.fail(false);
+    expect(checks).toHaveLength(0);
+    // Refused (the server restarted, or the network blipped): still signed in.
+    FakeEventSource.all[0]!.fail(true);
+    expect(checks).toHaveLength(1);
+    checks[0]!(false);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(FakeEventSource.all).toHaveLength(2);
+    // Refused again, and this time the session has ended (401).
+    FakeEventSource.all[1]!.fail(true);
+    checks[1]!(true);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(FakeEventSource.all).toHaveLength(2);
+    stop();
+  });
 });
 
 describe('subscribeLive in the desktop window', () => {

@@ -18,6 +18,13 @@ export interface LiveOptions {
   win?: Window;
   /** Injected for tests; defaults to the page's EventSource. */
   EventSource?: typeof EventSource;
+  /**
+   * Asked when the server refused the stream (an HTTP error closes it for
+   * good, a 401 among them): true when the session has ended, and retrying
+   * would show "reconnecting" for ever. The shell asks GET /api/session,
+   * whose 401 takes the person to the sign-in form like any other.
+   */
+  sessionEnded?: () => Promise<boolean>;
   /** Retry delays in ms after the stream is closed for good. */
   minDelay?: number;
   maxDelay?: number;
@@ -56,6 +63,12 @@ function sseSubscribe(handlers: LiveHandlers, opts: LiveOptions): () => void {
   let stopped = false;
   let hadBreak = false;
 
+  const retry = () => {
+    if (stopped) return;
+    timer = setTimeout(connect, delay);
+    delay = Math.min(delay * 2, maxDelay);
+  };
+
   const connect = () => {
     if (stopped) return;
     es = new ES(opts.url, { withCredentials: true });
@@ -80,8 +93,16 @@ function sseSubscribe(handlers: LiveHandlers, opts: LiveOptions): () => void {
       if (es.readyState === ES.CLOSED) {
         es.close();
         es = null;
-        timer = setTimeout(connect, delay);
-        delay = Math.min(delay * 2, maxDelay);
+        if (opts.sessionEnded) {
+          opts.sessionEnded().then(
+            (ended) => {
+              if (!ended) retry();
+            },
+            retry,
+          );
+        } else {
+          retry();
+        }
       }
     };
   };

@@ -3,11 +3,22 @@ import { canonicalHash, parseRoute, type Route } from './router';
 
 export class HashRouter {
   route = $state<Route>({ name: 'projects' });
+  /**
+   * Where a link, Back or a key tried to go while mayLeave said no: held
+   * back until the person confirms (leave) or changes their mind (stay).
+   */
+  blocked = $state<string | null>(null);
   private readonly win: Window;
+  private readonly mayLeave: () => boolean;
   private readonly onChange = () => this.sync();
+  /** The hash of the route shown; null before the first. */
+  private shown: string | null = null;
+  /** leave() lets the next change through. */
+  private pass = false;
 
-  constructor(win: Window = window) {
+  constructor(win: Window = window, mayLeave: () => boolean = () => true) {
     this.win = win;
+    this.mayLeave = mayLeave;
     this.sync();
   }
 
@@ -22,15 +33,41 @@ export class HashRouter {
     this.win.location.hash = hash;
   }
 
+  /** Goes where the blocked change wanted to go after all. */
+  leave(): void {
+    const to = this.blocked;
+    this.blocked = null;
+    if (to === null) return;
+    this.pass = true;
+    this.win.location.hash = to;
+  }
+
+  /** Stays on the page shown. */
+  stay(): void {
+    this.blocked = null;
+  }
+
   private sync(): void {
     const hash = this.win.location.hash;
+    if (hash === this.shown) return;
+    if (!this.pass && this.shown !== null && !this.mayLeave()) {
+      // The hash has changed already: put the shown one back (in place, so
+      // no history entry is added) and ask.
+      this.win.history.replaceState(this.win.history.state, '', this.shown);
+      this.blocked = hash;
+      return;
+    }
+    this.pass = false;
+    this.blocked = null;
     const canon = canonicalHash(hash);
     if (canon !== null) {
       // Rewrite aliases in place so Back does not bounce through them.
       this.win.history.replaceState(this.win.history.state, '', canon);
       this.route = parseRoute(canon);
+      this.shown = canon;
       return;
     }
     this.route = parseRoute(hash);
+    this.shown = hash;
   }
 }
