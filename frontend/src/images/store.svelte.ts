@@ -147,11 +147,24 @@ export class ImagesStore {
       const old = this.images[i];
       if (old && isStale(old, img)) return;
       this.images[i] = img;
-    } else {
-      this.images = [img, ...this.images];
+    } else if (this.belongsToLoaded(img)) {
+      // Every image up to the oldest one shown is loaded: one not among
+      // them is new. Put it where the server's order has it.
+      const at = this.images.findIndex((x) => newestFirst(img, x) < 0);
+      this.images = at < 0 ? [...this.images, img] : [...this.images.slice(0, at), img, ...this.images.slice(at)];
       this.total += 1;
+    } else {
+      // An image on a page not read yet: it is counted in total already,
+      // and loadMore brings it as it is then.
+      return;
     }
     if (img.state !== 'tiling' && img.state !== 'queued') delete this.progress[img.id];
+  }
+
+  /** Whether img's place in the server's order is within the pages read. */
+  private belongsToLoaded(img: Image): boolean {
+    const oldest = this.images[this.images.length - 1];
+    return !this.hasMore || (oldest !== undefined && newestFirst(img, oldest) < 0);
   }
 
   private drop(id: number): void {
@@ -160,6 +173,13 @@ export class ImagesStore {
     if (this.images.length < before) this.total = Math.max(0, this.total - 1);
     delete this.progress[id];
   }
+}
+
+/** The list's order (the API's): newest first, then the higher id first. */
+export function newestFirst(a: Image, b: Image): number {
+  const ta = timeKey(a.created_at) ?? 0;
+  const tb = timeKey(b.created_at) ?? 0;
+  return tb - ta || b.id - a.id;
 }
 
 function dedupe(list: Image[]): Image[] {

@@ -96,6 +96,29 @@ describe('ImagesStore', () => {
     expect(store.byId(1)?.state).toBe('missing');
   });
 
+  it('leaves an image of a page not read yet where it is, and counts only new ones', async () => {
+    const srv = fakeServer(many(250));
+    const store = new ImagesStore(srv.api, 3);
+    await store.load();
+    // Someone retries image 20 (on the third page): its update must not jump to the top.
+    store.handleEvent(ev('image.updated', imageFixture({ id: 20, state: 'queued', updated_at: '2026-11-27T05:00:00Z' })));
+    expect(store.byId(20)).toBeUndefined();
+    expect(store.total).toBe(250);
+    await store.loadMore();
+    // The next page follows on from the first: nothing skipped, nothing twice.
+    expect(store.images.map((i) => i.id)).toEqual(Array.from({ length: 200 }, (_, i) => 250 - i));
+
+    // An image imported now is new: first, and counted.
+    const fresh = imageFixture({ id: 251, created_at: '2026-11-27T05:00:01Z', updated_at: '2026-11-27T05:00:01Z' });
+    srv.rows.unshift(fresh);
+    store.handleEvent(ev('image.updated', fresh));
+    expect(store.images[0]?.id).toBe(251);
+    expect(store.total).toBe(251);
+    await store.loadMore();
+    expect(store.images.map((i) => i.id)).toEqual(Array.from({ length: 251 }, (_, i) => 251 - i));
+    expect(store.hasMore).toBe(false);
+  });
+
   it('drops deleted images', async () => {
     const srv = fakeServer(many(3));
     const store = new ImagesStore(srv.api, 3);

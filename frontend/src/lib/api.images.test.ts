@@ -31,6 +31,16 @@ describe('retrying a failed image', () => {
   });
 });
 
+describe('deleting an image', () => {
+  it('sends DELETE to the image and reports a refusal', async () => {
+    const { calls, api } = stub(() => new Response(null, { status: 204 }));
+    await api.deleteImage(7);
+    expect(calls).toEqual([{ url: '/api/images/7', method: 'DELETE', body: undefined }]);
+    const refused = stub(() => json(403, { error: { code: 'forbidden', message: 'a student may not delete images' } }));
+    await expect(refused.api.deleteImage(7)).rejects.toMatchObject({ code: 'forbidden', message: 'a student may not delete images' });
+  });
+});
+
 describe('image decoding', () => {
   it('accepts an image as the API sends it', () => {
     const img = imageFixture();

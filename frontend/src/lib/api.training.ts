@@ -419,6 +419,16 @@ export function jobFromEvent(ev: LiveEvent): Job | null {
   }
 }
 
+/**
+ * The id of the job a "job.updated" event says was deleted (its data is then
+ * just {id, deleted: true}); null for any other event.
+ */
+export function deletedJobFromEvent(ev: LiveEvent): string | null {
+  if (ev.type !== 'job.updated' || !isObj(ev.data) || ev.data['deleted'] !== true) return null;
+  const id = ev.data['id'];
+  return typeof id === 'string' && id !== '' ? id : null;
+}
+
 /** The lines of a "job.log" event; null when it is not one. */
 export function logFromEvent(ev: LiveEvent): { job_id: string; lines: LogLine[] } | null {
   if (ev.type !== 'job.log' || !isObj(ev.data) || typeof ev.data['job_id'] !== 'string') return null;

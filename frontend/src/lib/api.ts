@@ -789,6 +789,29 @@ export class Client {
   }
 
   /**
+   * Reads a file the API offers as a download (url: one this client made,
+   * like a log's or a model's), for saving it from the page: the desktop
+   * window may not follow a download link. fileName: the server's name for
+   * it (Content-Disposition), or null.
+   */
+  async download(url: string): Promise<{ bytes: ArrayBuffer; type: string; fileName: string | null }> {
+    let res: Response;
+    try {
+      res = await this.fetchFn(url, { method: 'GET', credentials: 'same-origin' });
+    } catch (e) {
+      const why = e instanceof Error && e.message ? `: ${e.message}` : '';
+      throw new ApiError('network', `cannot reach the Tessera server${why}`, 0);
+    }
+    if (!res.ok) throw this.failure(res.status, res.statusText, await res.text().catch(() => ''));
+    const disposition = /filename="([^"/\\]+)"/.exec(res.headers.get('Content-Disposition') ?? '');
+    return {
+      bytes: await res.arrayBuffer(),
+      type: res.headers.get('Content-Type') ?? 'application/octet-stream',
+      fileName: disposition?.[1] ?? null,
+    };
+  }
+
+  /**
    * Builds the ApiError for a failed response that did not come through
    * request() (an upload made with XMLHttpRequest), telling onUnauthorized.
    */
@@ -806,6 +829,14 @@ export class Client {
 
   async getImage(imageId: number): Promise<Image> {
     return decodeImage(await this.request('GET', `/api/images/${seg(imageId)}`));
+  }
+
+  /**
+   * Deletes an image with its tiles (admins and professors). Its labels are
+   * moved aside (annotations/.deleted/ of the project), not read again.
+   */
+  async deleteImage(imageId: number): Promise<void> {
+    await this.request('DELETE', `/api/images/${seg(imageId)}`);
   }
 
   /** Queues a failed image for tiling again. */

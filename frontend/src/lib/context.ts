@@ -45,3 +45,14 @@ export function canEditSchema(session: Session | undefined): boolean {
 export function isStaff(session: Session | undefined): boolean {
   return session !== undefined && session.user.role !== 'student';
 }
+
+/**
+ * The contexts the shell gives its pages, as mount()'s `context` option: for
+ * showing one page or panel alone (tests) with a given API, hub and user.
+ */
+export function pageContext(c: { api: Client; hub?: LiveHub; session?: Session }): Map<symbol, unknown> {
+  const m = new Map<symbol, unknown>([[apiKey, c.api]]);
+  if (c.hub) m.set(hubKey, c.hub);
+  if (c.session) m.set(sessionKey, c.session);
+  return m;
+}

@@ -4,6 +4,7 @@
 import type { Json, LiveEvent } from '../lib/api';
 import { errorMessage } from '../lib/api';
 import {
+  deletedJobFromEvent,
   jobFromEvent,
   logFromEvent,
   metricFromEvent,
@@ -47,6 +48,8 @@ export class JobLive {
   private bumpQueued = false;
   private detailTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
+  /** A job.updated event said the job was deleted: answers read before then are stale. */
+  private deleted = false;
 
   constructor(
     private readonly train: TrainingClient,
@@ -72,7 +75,7 @@ export class JobLive {
   async refreshDetail(): Promise<void> {
     try {
       const d = await this.train.job(this.jobId);
-      if (this.stopped) return;
+      if (this.stopped || this.deleted) return;
       if (!this.job || laterThan(d.job, this.job)) this.job = d.job;
       this.transitions = d.transitions;
       let ms = d.metrics;
@@ -120,9 +123,19 @@ export class JobLive {
   /** Applies one live event; those of other jobs are ignored. */
   handle(ev: LiveEvent): void {
     if (this.stopped) return;
+    if (deletedJobFromEvent(ev) === this.jobId) {
+      // Deleted by someone: nothing of it is left to show or to read again.
+      if (this.detailTimer !== null) clearTimeout(this.detailTimer);
+      this.detailTimer = null;
+      this.deleted = true;
+      this.job = null;
+      this.notFound = true;
+      this.error = 'this run was deleted';
+      return;
+    }
     const j = jobFromEvent(ev);
     if (j) {
-      if (j.id !== this.jobId) return;
+      if (j.id !== this.jobId || this.deleted) return;
       const prev = this.job;
       if (prev && !laterThan(j, prev)) return;
       this.job = j;

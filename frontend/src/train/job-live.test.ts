@@ -68,6 +68,22 @@ describe('a live job', () => {
     expect(srv.pages.at(-1)!.after).toEqual([1, 40]);
   });
 
+  it('says the run is gone when another user deletes it', async () => {
+    const job = jobFixture({ status: 'COMPLETED', updated_at: '2026-11-27T05:28:07Z' });
+    const srv = fakeTrain({ job, transitions: [], metrics: [metricFixture(1)], log_lines: 0, evaluation: null, model: null }, []);
+    const live = new JobLive(srv.train, job.id, (fn) => fn(), 5000, false);
+    await live.load();
+    live.handle({ type: 'job.updated', project_id: 1, data: { id: 'another-job', deleted: true }, time });
+    expect(live.job?.id).toBe(job.id);
+    live.handle({ type: 'job.updated', project_id: 1, data: { id: job.id, deleted: true }, time });
+    expect(live.job).toBeNull();
+    expect(live.notFound).toBe(true);
+    expect(live.error).toBe('this run was deleted');
+    // A detail read before the deletion, answered after it, does not bring it back.
+    await live.refreshDetail();
+    expect(live.job).toBeNull();
+  });
+
   it('applies job and metric events of its own job only', async () => {
     const job = jobFixture({ status: 'PROCESSING', updated_at: '2026-11-27T05:28:07Z' });
     const srv = fakeTrain({ job, transitions: [], metrics: [metricFixture(1)], log_lines: 0, evaluation: null, model: null }, []);

@@ -1,6 +1,7 @@
 // Gathers what a report shows (curves drawn to PNG, sample predictions
 // composed over their images) and saves it as one HTML file.
 import type { Client, Schema } from '../lib/api';
+import { saveFile } from '../lib/save-file';
 import { TrainingClient, type JobDetail } from '../lib/api.training';
 import { flatClasses } from '../annotate/schema';
 import { chartPng, iouSpec, lossSpec } from './chart';
@@ -91,14 +92,6 @@ export async function makeReport(r: ReportRequest): Promise<{ html: string; file
 }
 
 /** Saves text as a download (a Blob link: works in browsers; the desktop window may ignore it). */
-export function saveFile(text: string, fileName: string, type = 'text/html'): void {
-  const url = URL.createObjectURL(new Blob([text], { type: `${type};charset=utf-8` }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  a.style.display = 'none';
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+export function saveReport(text: string, fileName: string, type = 'text/html'): void {
+  saveFile(text, fileName, `${type};charset=utf-8`);
 }

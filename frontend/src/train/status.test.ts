@@ -30,6 +30,11 @@ describe('the status stepper', () => {
     expect(statusSteps({ status: 'COMPLETED' }, []).at(-1)).toMatchObject({ status: 'COMPLETED', state: 'done' });
   });
 
+  it('labels each step with the spec’s name of the state', () => {
+    const steps = statusSteps({ status: 'PROCESSING' }, []);
+    expect(steps.map((s) => s.label)).toEqual(['Pending', 'Started', 'Processing', 'Completed']);
+  });
+
   it('names targets', () => {
     expect(targetLabel('worker:gpu1')).toBe('gpu1');
     expect(targetLabel('pool:gpus')).toBe('any worker of pool gpus');

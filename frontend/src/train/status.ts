@@ -12,7 +12,8 @@ export interface StatusInfo {
 export const statusInfo: Record<JobStatus, StatusInfo> = {
   PENDING: { status: 'PENDING', label: 'Pending', meaning: 'Waiting for a worker to pick the job up.', tone: 'wait' },
   STARTED: { status: 'STARTED', label: 'Started', meaning: 'A worker is preparing the training data.', tone: 'run' },
-  PROCESSING: { status: 'PROCESSING', label: 'Training', meaning: 'The model is learning, epoch after epoch.', tone: 'run' },
+  // The spec's name; "training" is what happens in it, said in the meaning.
+  PROCESSING: { status: 'PROCESSING', label: 'Processing', meaning: 'The model is training, learning epoch after epoch.', tone: 'run' },
   COMPLETED: { status: 'COMPLETED', label: 'Completed', meaning: 'Training finished; the model is saved.', tone: 'ok' },
   FAILED: { status: 'FAILED', label: 'Failed', meaning: 'Training stopped with an error.', tone: 'bad' },
   CANCELLED: { status: 'CANCELLED', label: 'Cancelled', meaning: 'Someone stopped this run.', tone: 'off' },

@@ -1,0 +1,96 @@
+// @vitest-environment happy-dom
+// A run ending is told on any page: seen live going from running to an end,
+// never for runs that had already ended.
+import { flushSync, mount, unmount } from 'svelte';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Client, type LiveEvent } from '../lib/api';
+import type { Job } from '../lib/api.training';
+import { pageContext } from '../lib/context';
+import { LiveHub } from '../lib/hub';
+import { jobFixture } from '../train/fixtures';
+import { RunNotices } from './run-notices.svelte';
+import RunNotifier from './RunNotifier.svelte';
+
+const run = jobFixture({ id: '1a2b3c4d-0000-4000-8000-000000000001', project_id: 3, status: 'PROCESSING' });
+const at = (j: Job, status: Job['status'], updated_at = '2026-11-27T06:00:00Z'): LiveEvent => ({
+  type: 'job.updated',
+  project_id: j.project_id,
+  data: { ...j, status, updated_at },
+  time: '',
+});
+
+describe('which runs are news', () => {
+  it('tells of a run seen going from running to an end, once', () => {
+    const runs = new RunNotices();
+    expect(runs.handle(at(run, 'PROCESSING'))).toBeNull();
+    expect(runs.handle(at(run, 'COMPLETED'))?.status).toBe('COMPLETED');
+    // A completed run's event again (its files fetched): not news.
+    expect(runs.handle(at(run, 'COMPLETED', '2026-11-27T06:01:00Z'))).toBeNull();
+    expect(runs.notices).toHaveLength(1);
+  });
+
+  it('is silent about runs first seen ended, and other events', () => {
+    const runs = new RunNotices();
+    for (const s of ['COMPLETED', 'FAILED', 'CANCELLED'] as const) expect(runs.handle(at({ ...run, id: `${s}-run` }, s))).toBeNull();
+    expect(runs.handle({ type: 'job.metric', data: { job_id: run.id, metric: {} }, time: '' })).toBeNull();
+    expect(runs.notices).toEqual([]);
+  });
+
+  it('tells of failures and cancellations, keeps a few, and forgets deleted runs', () => {
+    const runs = new RunNotices(2);
+    const ids = ['a', 'b', 'c'].map((x) => `${x}-run`);
+    ids.forEach((id) => runs.handle(at({ ...run, id }, 'PENDING')));
+    runs.handle(at({ ...run, id: ids[0]! }, 'FAILED'));
+    runs.handle(at({ ...run, id: ids[1]! }, 'CANCELLED'));
+    runs.handle(at({ ...run, id: ids[2]! }, 'COMPLETED'));
+    expect(runs.notices.map((n) => [n.job.id, n.status])).toEqual([
+      ['b-run', 'CANCELLED'],
+      ['c-run', 'COMPLETED'],
+    ]);
+    runs.handle({ type: 'job.updated', project_id: 3, data: { id: 'c-run', deleted: true }, time: '' });
+    expect(runs.notices.map((n) => n.job.id)).toEqual(['b-run']);
+  });
+});
+
+let app: ReturnType<typeof mount> | null = null;
+let target: HTMLElement;
+
+beforeEach(() => {
+  target = document.createElement('div');
+  document.body.appendChild(target);
+});
+
+afterEach(() => {
+  if (app) unmount(app);
+  app = null;
+  target.remove();
+});
+
+describe('the run notifier', () => {
+  it('shows “Run … of <project> failed” with a link to the run, until dismissed', async () => {
+    const api = new Client({
+      fetch: async (url) =>
+        url === '/api/projects/3'
+          ? Response.json({ id: 3, name: 'Cells 101', description: '', created_at: run.created_at, updated_at: run.created_at })
+          : Response.json({ error: { code: 'not_found', message: url } }, { status: 404 }),
+    });
+    const hub = new LiveHub();
+    app = mount(RunNotifier, { target, context: pageContext({ api, hub }) });
+    hub.emit(at(run, 'COMPLETED')); // ended before we saw it running: not told
+    flushSync();
+    expect(target.querySelector('.run-notice')).toBeNull();
+
+    const other = { ...run, id: '5e6f7a8b-0000-4000-8000-000000000002' };
+    hub.emit(at(other, 'PROCESSING'));
+    hub.emit(at(other, 'FAILED'));
+    await vi.waitFor(() => {
+      flushSync();
+      expect(target.querySelector('.run-notice')?.textContent).toContain('Run 5e6f7a8b of Cells 101 failed.');
+    });
+    const link = target.querySelector<HTMLAnchorElement>('.run-notice a');
+    expect(link?.getAttribute('href')).toBe(`#/projects/3/jobs/${other.id}`);
+    target.querySelector<HTMLButtonElement>('.run-notice button[aria-label=Dismiss]')!.click();
+    flushSync();
+    expect(target.querySelector('.run-notice')).toBeNull();
+  });
+});
