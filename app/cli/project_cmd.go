@@ -37,7 +37,13 @@ func runProject(ctx context.Context, args []string, env Env) (*out, error) {
 			return o, backend.Errorf(backend.EINVALID, "project id %q is not a positive number", pos[0])
 		}
 	}
-	inst, err := open(ctx, c)
+	// Deleting goes through the training side: a project whose jobs run is
+	// refused, and its jobs' objects leave the broker.
+	openInst := open
+	if sub == "delete" {
+		openInst = func(ctx context.Context, c *common) (*Instance, error) { return openRunning(ctx, c, nil, env, false) }
+	}
+	inst, err := openInst(ctx, c)
 	if err != nil {
 		return o, err
 	}

@@ -14,11 +14,14 @@ import (
 	"github.com/tessera-lab/tessera/backend/dataset"
 	"github.com/tessera-lab/tessera/backend/jobproto"
 	"github.com/tessera-lab/tessera/backend/training"
+	"github.com/tessera-lab/tessera/gpuagent/agent"
 )
 
-// openRunning starts a whole Tessera in this process — broker, ingest,
-// local worker — for the commands that train.
-func openRunning(ctx context.Context, c *common, trainers trainerFlags, env Env) (*Instance, error) {
+// openRunning starts a whole Tessera in this process — broker, ingest
+// and, with worker, the local worker offering the built-in trainers and
+// trainers — for the commands that train or change jobs. Without worker no
+// queued job is taken up by a command that only looks or deletes.
+func openRunning(ctx context.Context, c *common, trainers trainerFlags, env Env, worker bool) (*Instance, error) {
 	inst, err := open(ctx, c)
 	if err != nil {
 		return nil, err
@@ -27,13 +30,17 @@ func openRunning(ctx context.Context, c *common, trainers trainerFlags, env Env)
 	n.fill(env)
 	if err := inst.connectBroker(ctx, n, "", ""); err != nil {
 		inst.Close()
-		return nil, backend.Errorf(backend.ECONFLICT, "%v: if Tessera is open on this data folder, start training from its window", err)
+		return nil, backend.Errorf(backend.ECONFLICT, "%v: if Tessera is open on this data folder, do this from its window, or close it first", err)
 	}
 	if err := inst.startBackground(ctx); err != nil {
 		inst.Close()
 		return nil, err
 	}
-	inst.startTraining(ctx, append(builtinTrainers(), trainers...))
+	var offered []agent.Trainer
+	if worker {
+		offered = append(builtinTrainers(), trainers...)
+	}
+	inst.startTraining(ctx, offered)
 	return inst, nil
 }
 
@@ -78,7 +85,7 @@ func runTrain(ctx context.Context, args []string, env Env) (*out, error) {
 	if *pid <= 0 {
 		return o, backend.Errorf(backend.EINVALID, "say which project: --project ID")
 	}
-	inst, err := openRunning(ctx, c, trainers, env)
+	inst, err := openRunning(ctx, c, trainers, env, true)
 	if err != nil {
 		return o, err
 	}
@@ -95,6 +102,9 @@ func runTrain(ctx context.Context, args []string, env Env) (*out, error) {
 		return o, err
 	}
 	if !*follow {
+		if *worker == inst.localWorker() {
+			fmt.Fprintln(env.Stderr, "the job runs when Tessera is open on this data folder (the app or `tessera serve`), or here with `tessera jobs logs "+j.ID+" --follow`")
+		}
 		return o, o.print(j, func(w io.Writer) { fmt.Fprintf(w, "queued training job %s on %s\n", j.ID, j.Target) })
 	}
 	if !c.json {
@@ -195,7 +205,9 @@ func runJobs(ctx context.Context, args []string, env Env) (*out, error) {
 	}
 	var inst *Instance
 	if sub == "cancel" || sub == "delete" || (sub == "logs" && *follow) {
-		inst, err = openRunning(ctx, c, nil, env)
+		// Following a job's log runs the local worker, as train --follow
+		// does: a local job goes on while someone watches it.
+		inst, err = openRunning(ctx, c, nil, env, sub == "logs")
 	} else {
 		inst, err = open(ctx, c)
 	}
@@ -285,7 +297,7 @@ func runWorkers(ctx context.Context, args []string, env Env) (*out, error) {
 	if _, err := parse(fs, args); err != nil {
 		return o, err
 	}
-	inst, err := openRunning(ctx, c, nil, env)
+	inst, err := openRunning(ctx, c, nil, env, false)
 	if err != nil {
 		return o, err
 	}

@@ -127,3 +127,31 @@ func TestTrainReportsFailures(t *testing.T) {
 		t.Fatalf("nothing to train on: %+v", r)
 	}
 }
+
+// A job queued with `tessera train` (no --follow) waits for the app: a
+// command that only looks (workers) or deletes does not take it up, and
+// the project of an unfinished job is not deleted from under it.
+func TestCommandsThatOnlyLookLeaveQueuedJobsAlone(t *testing.T) {
+	data := t.TempDir()
+	labelledProject(t, data)
+	r := run(t, data, "train", "--project", "1", "--set", "epochs=2", "--set", "input_size=64", "--json")
+	if r.code != 0 || !strings.Contains(r.stderr, "runs when Tessera is open on this data folder") {
+		t.Fatalf("train: %+v", r)
+	}
+	var j backend.Job
+	decodeJSON(t, r.stdout, &j)
+	for _, args := range [][]string{{"workers"}, {"project", "delete", "1"}} {
+		r := run(t, data, args...)
+		if args[0] == "project" && (r.code != 1 || !strings.Contains(r.stderr, "training jobs not finished (1): cancel them first")) {
+			t.Errorf("project delete: %+v", r)
+		}
+	}
+	var d struct{ Job backend.Job }
+	decodeJSON(t, run(t, data, "jobs", "show", j.ID, "--json").stdout, &d)
+	if d.Job.Status != "PENDING" || d.Job.Attempt != 0 {
+		t.Fatalf("the queued job after the commands: %+v", d.Job)
+	}
+	if _, err := os.Stat(filepath.Join(data, "projects", "project-1")); err != nil {
+		t.Fatalf("project folder: %v", err)
+	}
+}
