@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -150,3 +152,21 @@ func TestUserCommands(t *testing.T) {
 }
 
 func itoa(i int64) string { b, _ := json.Marshal(i); return string(b) }
+
+// Exporting a model that does not exist leaves the file named by --out as
+// it was, and no temporary file beside it.
+func TestRefusedModelExportKeepsTheFileThere(t *testing.T) {
+	data, dir := t.TempDir(), t.TempDir()
+	keep := filepath.Join(dir, "keep.zip")
+	os.WriteFile(keep, []byte("precious"), 0o644)
+	r := run(t, data, "model", "export", "nope", "--out", keep)
+	if r.code != 1 || !strings.Contains(r.stderr, "nope") {
+		t.Fatalf("export: %+v", r)
+	}
+	if b, err := os.ReadFile(keep); err != nil || string(b) != "precious" {
+		t.Fatalf("the file there: %q %v", b, err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Fatalf("%d files in the folder, want 1", len(entries))
+	}
+}

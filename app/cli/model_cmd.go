@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/tessera-lab/tessera/backend"
 )
@@ -39,16 +40,24 @@ func runModel(ctx context.Context, args []string, env Env) (*out, error) {
 		if *outPath == "" {
 			return o, backend.Errorf(backend.EINVALID, "say where to write the model: --out FILE")
 		}
-		f, err := os.Create(*outPath)
+		// Written beside its place and renamed in: a refused export leaves
+		// a file already there as it was.
+		f, err := os.CreateTemp(filepath.Dir(*outPath), ".tessera-model-*.zip")
 		if err != nil {
 			return o, err
 		}
-		if err := svc.ExportModel(ctx, pos[0], f); err != nil {
-			f.Close()
-			os.Remove(*outPath)
-			return o, err
+		err = svc.ExportModel(ctx, pos[0], f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
 		}
-		if err := f.Close(); err != nil {
+		if err == nil {
+			err = os.Chmod(f.Name(), 0o644)
+		}
+		if err == nil {
+			err = os.Rename(f.Name(), *outPath)
+		}
+		if err != nil {
+			os.Remove(f.Name())
 			return o, err
 		}
 		return o, o.print(map[string]string{"model": *outPath}, func(w io.Writer) { fmt.Fprintf(w, "wrote %s\n", *outPath) })
