@@ -15,7 +15,6 @@ import (
 	"syscall"
 
 	"github.com/tessera-lab/tessera/backend/broker"
-	"github.com/tessera-lab/tessera/backend/jobproto"
 	"github.com/tessera-lab/tessera/gpuagent/agent"
 	"github.com/tessera-lab/tessera/gpuagent/trainers"
 	"github.com/tessera-lab/tessera/gpuagent/trainers/cpu"
@@ -49,17 +48,11 @@ func run(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.AckWait, "ack-wait", agent.DefaultAckWait, "how long a job survives a silent agent before it is redelivered")
 	fs.DurationVar(&cfg.Heartbeat, "heartbeat", agent.DefaultHeartbeat, "how often the agent announces itself")
 	fs.Func("trainer", "register a process trainer, `NAME=PATH` (repeatable); see CONTRACT.md", func(v string) error {
-		name, path, ok := strings.Cut(v, "=")
-		if !ok || !jobproto.ValidToken(name) || path == "" {
-			return fmt.Errorf("want NAME=PATH, NAME letters, digits, '_' or '-'")
+		p, err := agent.ParseTrainerFlag(v)
+		if err != nil {
+			return err
 		}
-		cfg.Trainers = append(cfg.Trainers, agent.ProcessTrainer{
-			TrainerInfo: jobproto.TrainerInfo{
-				Name: name, Label: name, Description: "process trainer " + path,
-				ConfigSchema: jobproto.SpecSchema(),
-			},
-			Path: path,
-		})
+		cfg.Trainers = append(cfg.Trainers, p)
 		return nil
 	})
 	noCPU := fs.Bool("no-cpu-trainer", false, "do not offer the built-in CPU trainer")

@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/tessera-lab/tessera/backend/dataset"
-	"github.com/tessera-lab/tessera/backend/jobproto"
 	"github.com/tessera-lab/tessera/backend/training"
 	"github.com/tessera-lab/tessera/gpuagent/agent"
 	"github.com/tessera-lab/tessera/gpuagent/trainers"
@@ -72,22 +70,11 @@ type trainerFlags []agent.Trainer
 func (t *trainerFlags) String() string { return "" }
 
 func (t *trainerFlags) Set(v string) error {
-	name, path, ok := strings.Cut(v, "=")
-	if !ok || name == "" || path == "" {
-		return fmt.Errorf("--trainer wants NAME=PATH, not %q", v)
-	}
-	if !jobproto.ValidToken(name) {
-		return fmt.Errorf("trainer name %q: use letters, digits, - and _", name)
-	}
-	abs, err := filepath.Abs(path)
+	p, err := agent.ParseTrainerFlag(v)
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(abs); err != nil {
-		return fmt.Errorf("trainer %s: %w", name, err)
-	}
-	*t = append(*t, agent.ProcessTrainer{Path: abs, TrainerInfo: jobproto.TrainerInfo{Name: name, Label: name,
-		Description: "a trainer program at " + abs, ConfigSchema: jobproto.SpecSchema()}})
+	*t = append(*t, p)
 	return nil
 }
 

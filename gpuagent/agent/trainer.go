@@ -3,8 +3,11 @@ package agent
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/tessera-lab/tessera/backend/jobproto"
 )
@@ -37,4 +40,27 @@ func (p ProcessTrainer) Command(_ context.Context, jobDir string, _ map[string]a
 	}
 	args := append(append([]string(nil), p.Args...), "--job-dir", jobDir, "--config", filepath.Join(jobDir, ConfigFile))
 	return exec.Command(p.Path, args...), nil
+}
+
+// ParseTrainerFlag reads a --trainer NAME=PATH flag: a program that
+// speaks the trainer contract, offered with the spec's config schema.
+// The path is made absolute (trainers run in the job's folder) and must
+// exist now, not at the first job.
+func ParseTrainerFlag(v string) (ProcessTrainer, error) {
+	name, path, ok := strings.Cut(v, "=")
+	if !ok || name == "" || path == "" {
+		return ProcessTrainer{}, fmt.Errorf("--trainer wants NAME=PATH, not %q", v)
+	}
+	if !jobproto.ValidToken(name) {
+		return ProcessTrainer{}, fmt.Errorf("trainer name %q: use letters, digits, - and _", name)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return ProcessTrainer{}, err
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return ProcessTrainer{}, fmt.Errorf("trainer %s: %w", name, err)
+	}
+	return ProcessTrainer{Path: abs, TrainerInfo: jobproto.TrainerInfo{Name: name, Label: name,
+		Description: "a trainer program at " + abs, ConfigSchema: jobproto.SpecSchema()}}, nil
 }
