@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/tessera-lab/tessera/backend"
@@ -63,7 +65,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 		env.Getenv = os.Getenv
 	}
 	cmd, rest := "", args
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || args[0] == "-h" || args[0] == "--help") {
 		cmd, rest = args[0], args[1:]
 	}
 	var err error
@@ -139,6 +141,9 @@ func newFlags(name string, env Env) (*flag.FlagSet, *common) {
 // parse parses args, allowing flags after positional arguments
 // (`project show 3 --json`), and returns the positional ones.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	if slices.ContainsFunc(args, func(a string) bool { return a == "--json" || a == "-json" || strings.HasPrefix(a, "--json=") }) {
+		fs.SetOutput(io.Discard) // stderr holds the one JSON error document
+	}
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -165,6 +170,14 @@ func defaultDataDir(getenv func(string) string) string {
 		return filepath.Join(d, "tessera")
 	}
 	home := getenv("HOME")
+	if home == "" { // a service without one: the account's home
+		if u, err := user.Current(); err == nil {
+			home = u.HomeDir
+		}
+	}
+	if home == "" {
+		return "" // open asks for --data
+	}
 	switch runtime.GOOS {
 	case "darwin":
 		return filepath.Join(home, "Library", "Application Support", "Tessera")

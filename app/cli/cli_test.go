@@ -170,3 +170,27 @@ func TestRefusedModelExportKeepsTheFileThere(t *testing.T) {
 		t.Fatalf("%d files in the folder, want 1", len(entries))
 	}
 }
+
+// The first things a newcomer types, and what a script reads.
+func TestHelpAndErrorOutput(t *testing.T) {
+	data := t.TempDir()
+	for _, arg := range []string{"--help", "-h", "help"} {
+		if r := run(t, data, arg); r.code != 0 || !strings.Contains(r.stdout, "tessera serve") {
+			t.Errorf("%s: %+v", arg, r)
+		}
+	}
+	// With --json a flag error is one JSON document on stderr, no usage text.
+	r := run(t, data, "project", "list", "--json", "--bogus")
+	var doc struct{ Error struct{ Code, Message string } }
+	decodeJSON(t, r.stderr, &doc)
+	if r.code != 1 || doc.Error.Code != "invalid" || !strings.Contains(doc.Error.Message, "bogus") {
+		t.Errorf("flag error with --json: %+v", r)
+	}
+	// An error keeps what wrapped it: here the schema file's name.
+	bad := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(bad, []byte("not json"), 0o644)
+	run(t, data, "project", "create", "--name", "P")
+	if r := run(t, data, "labels", "import", "--project", "1", "--schema", bad); r.code != 1 || !strings.Contains(r.stderr, "notes.txt") {
+		t.Errorf("a bad schema file: %+v", r)
+	}
+}

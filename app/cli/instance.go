@@ -52,6 +52,9 @@ type Instance struct {
 // open opens the data folder and the database. One-shot commands need no
 // more, and must not start a broker beside a running app.
 func open(ctx context.Context, c *common) (*Instance, error) {
+	if c.data == "" {
+		return nil, backend.Errorf(backend.EINVALID, "no data folder: give --data DIR or set TESSERA_DATA (there is no home folder to put it in)")
+	}
 	// Only its owner reads it: it holds the database (password hashes) and
 	// every project's images and labels.
 	if err := os.MkdirAll(c.data, 0o700); err != nil {

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/tessera-lab/tessera/backend"
 )
@@ -27,8 +29,13 @@ func (o *out) print(v any, text func(w io.Writer)) error {
 // fail reports err on stderr: {"error":{"code","message"}} with --json.
 func (o *out) fail(err error) {
 	code, msg := backend.ErrorCode(err), backend.ErrorMessage(err)
-	if code == backend.EINTERNAL {
+	var be *backend.Error
+	switch {
+	case code == backend.EINTERNAL:
 		msg = err.Error() // a CLI user is the operator: show the detail
+	case errors.As(err, &be) && error(be) != err:
+		// Keep what the wrapping said (a file name, an image), less the code.
+		msg = strings.Replace(err.Error(), be.Error(), be.Message, 1)
 	}
 	if o.json {
 		b, _ := json.Marshal(map[string]any{"error": map[string]string{"code": code, "message": msg}})
