@@ -81,4 +81,4 @@ bench:
 	go test -run '^$$' -bench . -benchmem ./...
 
 clean:
-	rm -rf $(BIN) frontend/dist/app $(ARTIFACTS)
+	rm -rf $(BIN) frontend/dist/app $(ARTIFACTS) frontend/test-artifacts

@@ -22,11 +22,21 @@ done
 if command -v node >/dev/null && command -v npm >/dev/null; then
   missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
 fi
+# Vite 8 needs Node.js 20.19 or later; Debian 12's nodejs is 18.
+check_node() {
+  local v
+  v=$(node --version 2>/dev/null | sed 's/^v//') || v=""
+  if [ -z "$v" ] || [ "$(printf '%s\n' 20.19.0 "$v" | sort -V | head -1)" != 20.19.0 ]; then
+    echo "Node.js ${v:-(none)} is too old for the frontend build: install Node.js 20.19 or later (nodesource, nvm) and run this again" >&2
+    exit 1
+  fi
+}
 list=$(printf '%s\n' "${missing[@]}" | grep -v '^$' || true)
-[ -z "$list" ] && { echo "system packages: all present"; exit 0; }
+[ -z "$list" ] && { echo "system packages: all present"; check_node; exit 0; }
 
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
 echo "installing: $(echo $list)"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $list
+check_node
