@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -41,6 +42,18 @@ func runImport(ctx context.Context, args []string, env Env) (*out, error) {
 	if *pid <= 0 {
 		return o, backend.Errorf(backend.EINVALID, "say which project: --project ID")
 	}
+	var bad error
+	fs.Visit(func(f *flag.Flag) {
+		switch {
+		case f.Name == "tile" && *tile <= 0:
+			bad = backend.Errorf(backend.EINVALID, "--tile %d: a tile size is a positive number of pixels", *tile)
+		case f.Name == "overlap" && *overlap < 0:
+			bad = backend.Errorf(backend.EINVALID, "--overlap %d: an overlap is 0 or more pixels", *overlap)
+		}
+	})
+	if bad != nil {
+		return o, bad
+	}
 	if len(paths) == 0 {
 		return o, backend.Errorf(backend.EINVALID, "name the files or folders to import")
 	}
@@ -68,11 +81,25 @@ func runImport(ctx context.Context, args []string, env Env) (*out, error) {
 	if err != nil {
 		return o, err
 	}
-	sum := importSummary{Imported: []importedImage{}, Duplicates: res.Duplicates, Failed: res.Failed}
-	for n, m := range res.Imported {
-		bar.image(n+1, len(res.Imported), m.Name)
+	sum := importSummary{Imported: []importedImage{}, Duplicates: []backend.ImportDuplicate{}, Failed: res.Failed}
+	todo := res.Imported
+	// An image imported before but never tiled (an import stopped with
+	// Ctrl-C, a failed tiling) is tiled now rather than called a duplicate.
+	for _, d := range res.Duplicates {
+		m, err := inst.DB.FindImageByID(ctx, d.ImageID)
+		if err == nil && (m.State == backend.ImageQueued || m.State == backend.ImageFailed) {
+			m.Source = d.Path
+			todo = append(todo, m)
+			continue
+		}
+		sum.Duplicates = append(sum.Duplicates, d)
+	}
+	for n, m := range todo {
+		bar.image(n+1, len(todo), m.Name)
 		err := inst.Images.TileImage(ctx, m.ID, bar.tiles)
 		if ctx.Err() != nil {
+			bar.done()
+			fmt.Fprintf(env.Stderr, "stopped: %d of %d image(s) tiled; the others are imported and wait: run the same import again, or open Tessera\n", n, len(todo))
 			return o, ctx.Err()
 		}
 		if err != nil {
