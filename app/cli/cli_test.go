@@ -181,7 +181,9 @@ func TestHelpAndErrorOutput(t *testing.T) {
 	}
 	// With --json a flag error is one JSON document on stderr, no usage text.
 	r := run(t, data, "project", "list", "--json", "--bogus")
-	var doc struct{ Error struct{ Code, Message string } }
+	var doc struct {
+		Error struct{ Code, Message string }
+	}
 	decodeJSON(t, r.stderr, &doc)
 	if r.code != 1 || doc.Error.Code != "invalid" || !strings.Contains(doc.Error.Message, "bogus") {
 		t.Errorf("flag error with --json: %+v", r)
