@@ -196,3 +196,26 @@ func TestHelpAndErrorOutput(t *testing.T) {
 		t.Errorf("a bad schema file: %+v", r)
 	}
 }
+
+// Mistyped commands are refused before anything is created, with what to
+// type instead.
+func TestMistakesAreRefusedFirst(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "new")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"user", "bogus"}, `unknown user command "bogus"`},
+		{[]string{"user", "password"}, "say which user: --name NAME"},
+	} {
+		if r := run(t, data, c.args...); r.code != 1 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%v: %+v", c.args, r)
+		}
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("the data folder was made: %v", err)
+	}
+	if r := run(t, data, "jobs", "list", "--project", "99"); r.code != 1 || !strings.Contains(r.stderr, "project 99 not found") {
+		t.Errorf("jobs of a project that is not there: %+v", r)
+	}
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -56,6 +57,15 @@ func runServe(ctx context.Context, args []string, env Env) (*out, error) {
 }
 
 func serve(ctx context.Context, c *common, sf serveFlags, env Env) error {
+	// Flags are checked before anything starts.
+	if (sf.tlsCert == "") != (sf.tlsKey == "") {
+		return backend.Errorf(backend.EINVALID, "--tls-cert and --tls-key go together")
+	}
+	if sf.tlsCert != "" {
+		if _, err := tls.LoadX509KeyPair(sf.tlsCert, sf.tlsKey); err != nil {
+			return backend.Errorf(backend.EINVALID, "--tls-cert/--tls-key: %v", err)
+		}
+	}
 	inst, err := open(ctx, c)
 	if err != nil {
 		return err
@@ -103,10 +113,6 @@ func serve(ctx context.Context, c *common, sf serveFlags, env Env) error {
 	}
 	srv.RegisterOnShutdown(cancel) // ends the live streams so Shutdown can finish
 	errc := make(chan error, 1)
-	if (sf.tlsCert == "") != (sf.tlsKey == "") {
-		ln.Close()
-		return backend.Errorf(backend.EINVALID, "--tls-cert and --tls-key go together")
-	}
 	scheme := "http"
 	if sf.tlsCert != "" {
 		scheme = "https"

@@ -229,3 +229,16 @@ func TestServeOverHTTPS(t *testing.T) {
 		t.Errorf("no warning for plain HTTP on every interface:\n%s", open.printed())
 	}
 }
+
+// A certificate that cannot be read stops serve before anything starts:
+// no URL is printed, no admin is made.
+func TestServeChecksTheCertificateFirst(t *testing.T) {
+	data := t.TempDir()
+	r := run(t, data, "serve", "--addr", "127.0.0.1:0", "--tls-cert", "nope.pem", "--tls-key", "nope.key")
+	if r.code != 1 || !strings.Contains(r.stderr, "--tls-cert/--tls-key: open nope.pem") || strings.Contains(r.stdout, "listening") {
+		t.Fatalf("%+v", r)
+	}
+	if _, err := os.Stat(filepath.Join(data, "tessera.db")); !os.IsNotExist(err) {
+		t.Fatalf("the database was made: %v", err)
+	}
+}

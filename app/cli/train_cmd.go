@@ -217,6 +217,11 @@ func runJobs(ctx context.Context, args []string, env Env) (*out, error) {
 	defer inst.Close()
 	switch sub {
 	case "list":
+		if *pid > 0 {
+			if _, err := inst.DB.FindProjectByID(ctx, *pid); err != nil {
+				return o, err
+			}
+		}
 		js, err := inst.DB.FindJobs(ctx, *pid)
 		if err != nil {
 			return o, err

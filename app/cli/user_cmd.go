@@ -29,6 +29,12 @@ func runUser(ctx context.Context, args []string, env Env) (*out, error) {
 	if len(pos) > 0 {
 		return o, backend.Errorf(backend.EINVALID, "unexpected argument %q", pos[0])
 	}
+	switch {
+	case sub != "add" && sub != "password" && sub != "list":
+		return o, backend.Errorf(backend.EINVALID, "unknown user command %q: use add, list or password", sub)
+	case sub != "list" && *name == "":
+		return o, backend.Errorf(backend.EINVALID, "say which user: --name NAME")
+	}
 	inst, err := open(ctx, c)
 	if err != nil {
 		return o, err
