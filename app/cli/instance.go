@@ -7,6 +7,7 @@ import (
 	"log"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tessera-lab/tessera/backend"
 	"github.com/tessera-lab/tessera/backend/annotate"
@@ -47,6 +48,22 @@ type Instance struct {
 	wg             sync.WaitGroup
 	closeOnce      sync.Once
 	closeErr       error
+	closing        atomic.Bool
+}
+
+// quietWhenClosing drops the "context canceled" reports of background
+// work that Close itself stops: a normal exit prints nothing.
+func (i *Instance) quietWhenClosing(logf func(string, ...any)) func(string, ...any) {
+	return func(format string, args ...any) {
+		if i.closing.Load() {
+			for _, a := range args {
+				if err, ok := a.(error); ok && errors.Is(err, context.Canceled) {
+					return
+				}
+			}
+		}
+		logf(format, args...)
+	}
 }
 
 // open opens the data folder and the database. One-shot commands need no
@@ -60,7 +77,8 @@ func open(ctx context.Context, c *common) (*Instance, error) {
 	if err := os.MkdirAll(c.data, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
-	inst := &Instance{Layout: backend.Layout{Root: c.data}, Hub: api.NewHub(), Logf: log.Printf}
+	inst := &Instance{Layout: backend.Layout{Root: c.data}, Hub: api.NewHub()}
+	inst.Logf = inst.quietWhenClosing(log.Printf)
 	dsn := c.db
 	if dsn == "" {
 		dsn = inst.Layout.DBPath()
@@ -118,6 +136,7 @@ func (i *Instance) Close() error {
 func (i *Instance) close() error {
 	var errs []error
 	if i.stopBackground != nil {
+		i.closing.Store(true)
 		i.stopBackground()
 		errs = append(errs, i.watcher.Close())
 		i.Images.Wait()
