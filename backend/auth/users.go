@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -52,7 +53,7 @@ func NewService(st Store) *Service {
 // CreateUser adds a user with a role and password.
 func (s *Service) CreateUser(ctx context.Context, name string, role backend.Role, password string) (*backend.User, error) {
 	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 64 || strings.ContainsAny(name, " \t\r\n\x00") {
+	if name == "" || len(name) > 64 || strings.ContainsAny(name, " \t\r\n\x00") || !utf8.ValidString(name) {
 		return nil, backend.Errorf(backend.EINVALID, "user name must be 1 to 64 characters without spaces")
 	}
 	if !role.Valid() {
@@ -93,7 +94,13 @@ func (s *Service) hashPassword(password string) (string, error) {
 // error is returned for an unknown name and a wrong password.
 func (s *Service) Login(ctx context.Context, name, password string) (*backend.User, string, error) {
 	bad := backend.Errorf(backend.EUNAUTHORIZED, "wrong user name or password")
-	u, hash, err := s.Store.FindUserByName(ctx, strings.TrimSpace(name))
+	name = strings.TrimSpace(name)
+	if strings.ContainsRune(name, 0) || !utf8.ValidString(name) {
+		// No user has such a name (CreateUser refuses it), and PostgreSQL
+		// would refuse to look it up.
+		return nil, "", backend.Errorf(backend.EINVALID, "user name must be text without NUL characters")
+	}
+	u, hash, err := s.Store.FindUserByName(ctx, name)
 	if backend.ErrorCode(err) == backend.ENOTFOUND {
 		// As long as a wrong password takes: the time does not tell
 		// which names exist.

@@ -34,6 +34,13 @@ func TestLoginLogout(t *testing.T) {
 			t.Fatalf("login %v: %v", c, err)
 		}
 	}
+	// A name with NUL is no one's, and PostgreSQL could not look it up.
+	if _, _, err := s.Login(ctx, "ada\x00", "correct horse"); backend.ErrorCode(err) != backend.EINVALID {
+		t.Fatalf("login with NUL in the name: %v", err)
+	}
+	if _, err := s.CreateUser(ctx, "bob\x00", backend.RoleStudent, "correct horse"); backend.ErrorCode(err) != backend.EINVALID {
+		t.Fatalf("a user name with NUL: %v", err)
+	}
 	u, tok, err := s.Login(ctx, "ada", "correct horse")
 	if err != nil || u.Role != backend.RoleStudent || len(tok) < 40 {
 		t.Fatalf("login: %+v %q %v", u, tok, err)

@@ -46,18 +46,25 @@ func (e *events) count(typ string) int {
 }
 
 type fixture struct {
-	svc     *images.Service
-	db      *store.DB
-	project *backend.Project
-	events  *events
-	dir     string
+	svc      *images.Service
+	db       *store.DB
+	projects *projects.Service
+	project  *backend.Project
+	events   *events
+	dir      string
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureOn(t, filepath.Join(t.TempDir(), "tessera.db"))
+}
+
+// newFixtureOn is newFixture on the database dsn (storetest.Databases).
+func newFixtureOn(t *testing.T, dsn string) *fixture {
+	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(dir, "tessera.db"))
+	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +78,8 @@ func newFixture(t *testing.T) *fixture {
 	}
 	svc := images.New(db, layout, ev)
 	svc.ProgressEvery = 0
-	return &fixture{svc: svc, db: db, project: p, events: ev, dir: dir}
+	ps.StopWork = svc.StopProject // as the app wires it
+	return &fixture{svc: svc, db: db, projects: ps, project: p, events: ev, dir: dir}
 }
 
 // pattern is an image whose every pixel differs from its neighbours, so a
@@ -553,5 +561,38 @@ func TestDeleteWhileTilingLeavesNothing(t *testing.T) {
 	}
 	if deletedAt < 0 {
 		t.Error("no image.deleted event")
+	}
+}
+
+// Deleting a project while one of its images is being tiled stops the
+// tiling before the folder goes: nothing writes the folder back.
+func TestDeletingAProjectStopsItsTilings(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t)
+	m := importPattern(t, fx, "big.png", 3000, 2000)
+	started := make(chan struct{})
+	var once sync.Once
+	tiled := make(chan error, 1)
+	go func() {
+		tiled <- fx.svc.TileImage(ctx, m.ID, func(done, total int) { once.Do(func() { close(started) }) })
+	}()
+	<-started
+	if err := fx.projects.DeleteProject(ctx, fx.project.ID); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-tiled:
+		if err == nil {
+			t.Fatal("the tiling of a deleted project's image succeeded")
+		}
+	default:
+		t.Fatal("the project's deletion returned before its tiling ended")
+	}
+	if _, err := os.Stat(fx.svc.Layout.ProjectDir(fx.project.ID)); !os.IsNotExist(err) {
+		t.Fatalf("the project folder is there after its deletion: %v", err)
+	}
+	// An image of it still queued is not tiled.
+	if err := fx.svc.TileImage(ctx, m.ID, nil); backend.ErrorCode(err) != backend.ENOTFOUND {
+		t.Fatalf("tiling an image of a deleted project: %v", err)
 	}
 }

@@ -167,7 +167,7 @@ func (s *Service) copyIn(projectID int64, r io.Reader) (tmp, sum string, n int64
 func (s *Service) adopt(ctx context.Context, p *backend.Project, name, tmp, sum string, n int64, info tiling.Info) (*backend.Image, int64, error) {
 	s.naming.Lock()
 	defer s.naming.Unlock()
-	if old, err := s.Store.FindImage(ctx, p.ID, sum, "\x00"); err != nil {
+	if old, err := s.Store.FindImageBySHA(ctx, p.ID, sum); err != nil {
 		return nil, 0, err
 	} else if old != nil {
 		return nil, old.ID, nil
@@ -207,7 +207,7 @@ func (s *Service) record(ctx context.Context, p *backend.Project, name, file, su
 		BitDepth: info.BitDepth, Channels: info.Channels, Bytes: n, SHA256: sum, TilePrefix: prefix,
 		TileSize: p.TileSize, Overlap: p.TileOverlap, State: backend.ImageQueued}
 	if err := s.Store.CreateImage(ctx, m); backend.ErrorCode(err) == backend.ECONFLICT {
-		if old, ferr := s.Store.FindImage(ctx, p.ID, sum, "\x00"); ferr == nil && old != nil {
+		if old, ferr := s.Store.FindImageBySHA(ctx, p.ID, sum); ferr == nil && old != nil {
 			return nil, old.ID, nil
 		}
 		return nil, 0, err // not the same content: say so rather than drop it
@@ -230,7 +230,7 @@ func (s *Service) freeFileName(ctx context.Context, projectID int64, name string
 		if _, err := os.Lstat(filepath.Join(s.Layout.InputImagesDir(projectID), cand)); err == nil {
 			continue
 		}
-		old, err := s.Store.FindImage(ctx, projectID, "\x00", cand)
+		old, err := s.Store.FindImageByFile(ctx, projectID, cand)
 		if err != nil {
 			return "", err
 		}

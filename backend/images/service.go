@@ -17,7 +17,8 @@ type Store interface {
 	FindProjectByID(ctx context.Context, id int64) (*backend.Project, error)
 	CreateImage(ctx context.Context, m *backend.Image) error
 	FindImageByID(ctx context.Context, id int64) (*backend.Image, error)
-	FindImage(ctx context.Context, projectID int64, sha256, file string) (*backend.Image, error)
+	FindImageBySHA(ctx context.Context, projectID int64, sha256 string) (*backend.Image, error)
+	FindImageByFile(ctx context.Context, projectID int64, file string) (*backend.Image, error)
 	FindImages(ctx context.Context, projectID int64, offset, limit int) ([]*backend.Image, int, error)
 	FindImagesInState(ctx context.Context, states ...string) ([]*backend.Image, error)
 	TilePrefixTaken(ctx context.Context, projectID int64, prefix string) (bool, error)
@@ -50,18 +51,20 @@ type Service struct {
 
 	tiling backend.Inflight[int64] // images being tiled now, for DeleteImage to stop
 
-	mu      sync.Mutex
-	queue   []int64
-	queued  map[int64]bool
-	wake    chan struct{}
-	running sync.WaitGroup
+	mu              sync.Mutex
+	queue           []int64
+	queued          map[int64]bool
+	tilingProject   map[int64]int64 // the project of each image in tiling
+	deletedProjects map[int64]bool  // projects StopProject stopped: none of their images is tiled again
+	wake            chan struct{}
+	running         sync.WaitGroup
 }
 
 // New returns a service with default limits.
 func New(st Store, layout backend.Layout, em backend.Emitter) *Service {
 	return &Service{Store: st, Layout: layout, Emitter: em, Limits: tiling.DefaultLimits(),
 		Logf: func(string, ...any) {}, ProgressEvery: 200 * time.Millisecond,
-		queued: map[int64]bool{}, wake: make(chan struct{}, 1)}
+		queued: map[int64]bool{}, tilingProject: map[int64]int64{}, deletedProjects: map[int64]bool{}, wake: make(chan struct{}, 1)}
 }
 
 func (s *Service) emit(typ string, projectID int64, data any) {

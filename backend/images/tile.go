@@ -36,15 +36,18 @@ func (s *Service) TileImage(ctx context.Context, id int64, progress func(done, t
 	if err != nil {
 		return err
 	}
-	ctx, done, _ := s.tiling.Start(ctx, id) // not stoppable if the same image is tiled twice at once
+	ctx, done, err := s.startTiling(ctx, m)
+	if err != nil {
+		return err
+	}
 	defer done()
 	if err := s.setState(ctx, m, backend.ImageTiling, ""); err != nil {
 		return err
 	}
 	err = s.tile(ctx, p, m, progress)
 	if err != nil {
-		if context.Cause(ctx) == errImageDeleted {
-			return err // DeleteImage removes what it wrote
+		if c := context.Cause(ctx); c == errImageDeleted || c == errProjectDeleted {
+			return err // DeleteImage (or the project's deletion) removes what it wrote
 		}
 		if ctx.Err() != nil {
 			// The app is closing: queued again, so that an image still
@@ -68,8 +71,53 @@ func (s *Service) TileImage(ctx context.Context, id int64, progress func(done, t
 	return nil
 }
 
-// errImageDeleted stops the tiling of an image being deleted.
-var errImageDeleted = errors.New("the image is being deleted")
+// errImageDeleted stops the tiling of an image being deleted;
+// errProjectDeleted those of a project's images.
+var (
+	errImageDeleted   = errors.New("the image is being deleted")
+	errProjectDeleted = errors.New("the project is being deleted")
+)
+
+// startTiling registers m's tiling, for DeleteImage and StopProject to stop;
+// a project being deleted starts none. The same image tiled twice at once
+// is not stoppable the second time.
+func (s *Service) startTiling(ctx context.Context, m *backend.Image) (context.Context, func(), error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.deletedProjects[m.ProjectID] {
+		return nil, nil, backend.Errorf(backend.ENOTFOUND, "project %d not found", m.ProjectID)
+	}
+	ctx, done, ok := s.tiling.Start(ctx, m.ID)
+	if !ok {
+		return ctx, done, nil
+	}
+	s.tilingProject[m.ID] = m.ProjectID
+	return ctx, func() {
+		s.mu.Lock()
+		delete(s.tilingProject, m.ID)
+		s.mu.Unlock()
+		done()
+	}, nil
+}
+
+// StopProject stops the tilings of a project being deleted and waits for
+// their end, so that none writes into its folder as it is removed; none
+// starts after. Call it once the project's row is gone (project ids are
+// never used again).
+func (s *Service) StopProject(projectID int64) {
+	s.mu.Lock()
+	s.deletedProjects[projectID] = true
+	var ids []int64
+	for id, pid := range s.tilingProject {
+		if pid == projectID {
+			ids = append(ids, id)
+		}
+	}
+	s.mu.Unlock()
+	for _, id := range ids {
+		s.tiling.Stop(id, errProjectDeleted)
+	}
+}
 
 func (s *Service) setState(ctx context.Context, m *backend.Image, state, reason string) error {
 	if err := s.Store.SetImageState(ctx, m.ID, state, reason); err != nil {

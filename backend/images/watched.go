@@ -60,7 +60,7 @@ func (s *Service) adoptInPlace(ctx context.Context, pid int64, path, name string
 	if err != nil {
 		return nil, 0, err
 	}
-	if old, err := s.Store.FindImage(ctx, pid, "\x00", name); err != nil || old != nil {
+	if old, err := s.Store.FindImageByFile(ctx, pid, name); err != nil || old != nil {
 		switch {
 		case err != nil || old.SHA256 == sum && old.State != backend.ImageMissing:
 			return nil, 0, err // ours, already known as it is
@@ -71,7 +71,7 @@ func (s *Service) adoptInPlace(ctx context.Context, pid int64, path, name string
 		// new content and tile it again.
 		return s.replaceSource(ctx, p, old, path, sum, n)
 	}
-	if old, err := s.Store.FindImage(ctx, pid, sum, "\x00"); err != nil || old != nil {
+	if old, err := s.Store.FindImageBySHA(ctx, pid, sum); err != nil || old != nil {
 		if err == nil && old.File != name && !exists(filepath.Join(filepath.Dir(path), old.File)) {
 			// Its original, renamed in input_images/: the same image.
 			if err := s.Store.RenameImageFile(ctx, old.ID, name); err != nil {
@@ -139,7 +139,7 @@ func (s *Service) FileRemoved(ctx context.Context, path string) {
 	if !ok {
 		return
 	}
-	m, err := s.Store.FindImage(ctx, pid, "\x00", filepath.Base(path))
+	m, err := s.Store.FindImageByFile(ctx, pid, filepath.Base(path))
 	if err != nil || m == nil || m.State == backend.ImageMissing {
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tessera-lab/tessera/backend"
 )
@@ -33,6 +34,10 @@ type Service struct {
 	// keeps the project (training refuses while jobs run, and removes its
 	// jobs' objects from the broker).
 	BeforeDelete func(ctx context.Context, id int64) error
+	// StopWork, when set, runs once a project's row is deleted, before its
+	// folder is removed: it stops what writes into the folder (tilings,
+	// images.Service.StopProject) and waits for it to end.
+	StopWork func(id int64)
 }
 
 var _ backend.ProjectService = (*Service)(nil)
@@ -45,8 +50,13 @@ func (s *Service) emit(typ string, id int64, data any) {
 
 func checkDescription(d string) (string, error) {
 	d = strings.TrimSpace(d)
-	if len(d) > MaxDescriptionLen {
+	switch {
+	case len(d) > MaxDescriptionLen:
 		return "", backend.Errorf(backend.EINVALID, "description is longer than %d bytes", MaxDescriptionLen)
+	case strings.ContainsRune(d, 0):
+		return "", backend.Errorf(backend.EINVALID, "description must not contain NUL characters")
+	case !utf8.ValidString(d):
+		return "", backend.Errorf(backend.EINVALID, "description must be UTF-8 text")
 	}
 	return d, nil
 }
@@ -98,22 +108,8 @@ func (s *Service) UpdateProject(ctx context.Context, id int64, upd backend.Proje
 		}
 		upd.Description = &d
 	}
-	if upd.TileSize != nil || upd.TileOverlap != nil {
-		cur, err := s.Store.FindProjectByID(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		size, overlap := cur.TileSize, cur.TileOverlap
-		if upd.TileSize != nil {
-			size = *upd.TileSize
-		}
-		if upd.TileOverlap != nil {
-			overlap = *upd.TileOverlap
-		}
-		if err := backend.CheckTiling(size, overlap); err != nil {
-			return nil, err
-		}
-	}
+	// The tile size and overlap are checked together by the store, against
+	// the project as it is when it is written: one may change alone.
 	if upd.MaxPixels != nil {
 		if err := backend.CheckMaxPixels(*upd.MaxPixels); err != nil {
 			return nil, err
@@ -140,6 +136,9 @@ func (s *Service) DeleteProject(ctx context.Context, id int64) error {
 	}
 	if err := s.Store.DeleteProject(ctx, id); err != nil {
 		return err
+	}
+	if s.StopWork != nil {
+		s.StopWork(id)
 	}
 	if err := os.RemoveAll(s.Layout.ProjectDir(id)); err != nil {
 		return fmt.Errorf("remove project folder: %w", err)

@@ -72,7 +72,8 @@ func TestProjectFoldersFollowTheSpec(t *testing.T) {
 func TestCreateRefusesBadInputAndKeepsNothing(t *testing.T) {
 	ctx := context.Background()
 	s, rec := newService(t)
-	for _, p := range []*backend.Project{{Name: ""}, {Name: "ok", Description: string(make([]byte, 5000))}} {
+	for _, p := range []*backend.Project{{Name: ""}, {Name: "ok", Description: string(make([]byte, 5000))},
+		{Name: "nul", Description: "a\x00b"}, {Name: "nul\x00"}} {
 		if err := s.CreateProject(ctx, p); backend.ErrorCode(err) != backend.EINVALID {
 			t.Fatalf("%q: err = %v, want invalid", p.Name, err)
 		}
@@ -110,5 +111,31 @@ func TestPixelLimitHasACeiling(t *testing.T) {
 	n := int64(backend.MaxProjectPixels)
 	if got, err := s.UpdateProject(ctx, p.ID, backend.ProjectUpdate{MaxPixels: &n}); err != nil || got.MaxPixels != n {
 		t.Fatalf("max_pixels at the ceiling: %+v %v", got, err)
+	}
+}
+
+// A description with NUL is refused (PostgreSQL cannot store it), and the
+// tile size is checked against the overlap the project has, when only one
+// of them changes.
+func TestUpdateRefusesBadInput(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newService(t)
+	p := &backend.Project{Name: "Slides"}
+	if err := s.CreateProject(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	desc := "a\x00b"
+	if _, err := s.UpdateProject(ctx, p.ID, backend.ProjectUpdate{Description: &desc}); backend.ErrorCode(err) != backend.EINVALID {
+		t.Fatalf("description with NUL: %v, want invalid", err)
+	}
+	overlap, size := 100, 128
+	if _, err := s.UpdateProject(ctx, p.ID, backend.ProjectUpdate{TileOverlap: &overlap}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateProject(ctx, p.ID, backend.ProjectUpdate{TileSize: &size}); backend.ErrorCode(err) != backend.EINVALID {
+		t.Fatalf("tile size %d with overlap %d: %v, want invalid", size, overlap, err)
+	}
+	if got, _ := s.FindProjectByID(ctx, p.ID); got.TileSize != backend.DefaultTileSize || got.TileOverlap != overlap {
+		t.Fatalf("stored %d px with %d overlap", got.TileSize, got.TileOverlap)
 	}
 }

@@ -35,7 +35,7 @@ func (d *DB) FindAnnotation(ctx context.Context, projectID int64, tile string) (
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, nil
 	}
-	a.Complete = complete != 0
+	a.Complete, a.UpdatedAt = complete != 0, a.UpdatedAt.UTC()
 	return a, err
 }
 
@@ -43,6 +43,9 @@ func (d *DB) FindAnnotation(ctx context.Context, projectID int64, tile string) (
 // stored revision (ECONFLICT otherwise), adds the editor's time, and
 // returns the new revision.
 func (d *DB) SaveAnnotation(ctx context.Context, a *backend.Annotation, baseRevision int64, seconds float64) (int64, error) {
+	if err := checkText([]any{a.TileName, a.Labels, a.Classes, a.EditedBy}); err != nil {
+		return 0, err
+	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
@@ -116,7 +119,7 @@ func (d *DB) FindAnnotations(ctx context.Context, projectID int64) ([]*backend.A
 		if err := rows.Scan(&a.TileName, &a.ImageID, &a.Revision, &a.Labels, &complete, &a.Classes, &a.EditedBy, &a.UpdatedAt); err != nil {
 			return nil, err
 		}
-		a.Complete = complete != 0
+		a.Complete, a.UpdatedAt = complete != 0, a.UpdatedAt.UTC()
 		as = append(as, a)
 	}
 	return as, rows.Err()

@@ -28,6 +28,12 @@ const (
 	Postgres Dialect = "postgres"
 )
 
+// Connection pool sizes.
+const (
+	sqliteConns   = 4
+	postgresConns = 25
+)
+
 // DB is an open metadata database with its migrations applied.
 type DB struct {
 	db      *sql.DB
@@ -59,10 +65,19 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	if d.dialect == SQLite {
 		// One writer at a time is SQLite's model; a small pool keeps readers
-		// concurrent under WAL without piling up busy waits.
-		d.db.SetMaxOpenConns(4)
+		// concurrent under WAL without piling up busy waits, and keeps its
+		// connections open (each one's pragmas and page cache).
+		d.db.SetMaxOpenConns(sqliteConns)
+		d.db.SetMaxIdleConns(sqliteConns)
+	} else {
+		// A class of browsers and agents at once, within the server's
+		// connection limit (100 by default) beside other clients; idle
+		// connections are kept for the next burst, closed after a while.
+		d.db.SetMaxOpenConns(postgresConns)
+		d.db.SetMaxIdleConns(postgresConns)
+		d.db.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	if err := d.db.PingContext(ctx); err != nil {
+	if err := d.ping(ctx); err != nil {
 		d.db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", d.dialect, err)
 	}
@@ -71,6 +86,25 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// ping connects. A SQLite file just created, opened by two processes at
+// once, may answer busy while one of them turns it to WAL (which waits for
+// no busy timeout): tried again for a while.
+func (d *DB) ping(ctx context.Context) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := d.db.PingContext(ctx)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // sqliteDSN sets the pragmas through the DSN so that every pooled connection
@@ -111,18 +145,68 @@ func (d *DB) rebind(q string) string {
 	return b.String()
 }
 
+// forUpdate locks the rows a SELECT in a transaction reads until it ends,
+// on PostgreSQL; SQLite's transactions take the write lock as they begin
+// (_txlock=immediate), so they are serial already.
+func (d *DB) forUpdate() string {
+	if d.dialect == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// exec, query and queryRow run a statement outside a transaction; a text
+// argument holding NUL is refused before it reaches the database.
 func (d *DB) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if err := checkText(args); err != nil {
+		return nil, err
+	}
 	r, err := d.db.ExecContext(ctx, d.rebind(q), args...)
 	return r, wrapError(err)
 }
 
 func (d *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := checkText(args); err != nil {
+		return nil, err
+	}
 	rows, err := d.db.QueryContext(ctx, d.rebind(q), args...)
 	return rows, wrapError(err)
 }
 
-func (d *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+// scanner is a row to scan: *sql.Row, *sql.Rows, or a refused query's error.
+type scanner interface{ Scan(dest ...any) error }
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+func (d *DB) queryRow(ctx context.Context, q string, args ...any) scanner {
+	if err := checkText(args); err != nil {
+		return errRow{err}
+	}
 	return d.db.QueryRowContext(ctx, d.rebind(q), args...)
+}
+
+// checkText refuses text arguments holding NUL: PostgreSQL's text cannot
+// store it (SQLSTATE 22021), and SQLite is held to the same rule, so that a
+// name typed on the desktop is one the server takes. Such text comes from
+// a request (a name, a job id in a URL): it is invalid, not an internal
+// error. Text an agent reports is cleaned instead (cleanText).
+func checkText(args []any) error {
+	for _, a := range args {
+		if s, ok := a.(string); ok && strings.IndexByte(s, 0) >= 0 {
+			return errNUL
+		}
+	}
+	return nil
+}
+
+var errNUL = backend.Errorf(backend.EINVALID, "text must not contain NUL characters")
+
+// cleanText makes text from outside (an agent's reasons, log lines) storable:
+// no NUL, valid UTF-8.
+func cleanText(s string) string {
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 }
 
 // insertID runs an INSERT and returns the new row's id, with RETURNING on
@@ -157,7 +241,24 @@ func wrapError(err error) error {
 	if errors.As(err, &pe) && pe.Code == "23505" {
 		return fmt.Errorf("%w: %v", errUnique, err)
 	}
+	if errors.As(err, &pe) && pe.Code == "22021" { // NUL or not UTF-8: what checkText missed
+		return backend.Errorf(backend.EINVALID, "text must be UTF-8 without NUL characters")
+	}
 	return err
+}
+
+// isDataError reports whether err is the database refusing a value (too
+// long, out of range, not valid text) rather than failing.
+func isDataError(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "22")
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_TOOBIG || se.Code() == sqlite3.SQLITE_MISMATCH
+	}
+	return backend.ErrorCode(err) == backend.EINVALID
 }
 
 // conflict turns a unique violation into ECONFLICT with msg; other errors pass.

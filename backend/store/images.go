@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"math"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/tessera-lab/tessera/backend"
 )
@@ -53,11 +55,20 @@ func (d *DB) FindImageByID(ctx context.Context, id int64) (*backend.Image, error
 	return m, err
 }
 
-// FindImage returns the project's image with the given content hash or file
-// name, or nil if there is none.
-func (d *DB) FindImage(ctx context.Context, projectID int64, sha256, file string) (*backend.Image, error) {
-	m, err := scanImage(d.queryRow(ctx, `SELECT `+imageColumns+` FROM images
-		WHERE project_id = ? AND (sha256 = ? OR file = ?) ORDER BY id LIMIT 1`, projectID, sha256, file))
+// FindImageBySHA returns the project's image with the given content hash,
+// or nil if there is none.
+func (d *DB) FindImageBySHA(ctx context.Context, projectID int64, sha256 string) (*backend.Image, error) {
+	return d.findImage(ctx, `sha256 = ?`, projectID, sha256)
+}
+
+// FindImageByFile returns the project's image whose original is named file
+// in input_images/, or nil if there is none.
+func (d *DB) FindImageByFile(ctx context.Context, projectID int64, file string) (*backend.Image, error) {
+	return d.findImage(ctx, `file = ?`, projectID, file)
+}
+
+func (d *DB) findImage(ctx context.Context, cond string, projectID int64, value string) (*backend.Image, error) {
+	m, err := scanImage(d.queryRow(ctx, `SELECT `+imageColumns+` FROM images WHERE project_id = ? AND `+cond, projectID, value))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -109,11 +120,28 @@ func scanImages(rows *sql.Rows) ([]*backend.Image, error) {
 	return ms, rows.Err()
 }
 
-// TilePrefixTaken reports whether another image of the project uses prefix.
+// TilePrefixTaken reports whether another image of the project uses prefix
+// or one that differs from it only in case: their tiles would be the same
+// files on a disk that ignores case (macOS, Windows). Case is folded here,
+// in Go, rather than by SQL's lower(), which on SQLite folds ASCII only;
+// folding keeps the number of characters, which narrows the rows read.
 func (d *DB) TilePrefixTaken(ctx context.Context, projectID int64, prefix string) (bool, error) {
-	var n int
-	err := d.queryRow(ctx, `SELECT COUNT(*) FROM images WHERE project_id = ? AND tile_prefix = ?`, projectID, prefix).Scan(&n)
-	return n > 0, err
+	rows, err := d.query(ctx, `SELECT tile_prefix FROM images WHERE project_id = ? AND length(tile_prefix) = ?`,
+		projectID, utf8.RuneCountInString(prefix))
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return false, err
+		}
+		if strings.EqualFold(p, prefix) {
+			return true, nil
+		}
+	}
+	return false, rows.Err()
 }
 
 // RenameImageFile records that an image's original is now named file in
@@ -160,19 +188,45 @@ func (d *DB) FinishTiling(ctx context.Context, m *backend.Image, tiles []backend
 			return wrapError(err)
 		}
 	}
+	// Tiled again into fewer tiles (a larger tile size): the records of
+	// tiles no longer there go, annotations and time spent, so progress
+	// counts no more tiles than there are. Their label files stay on disk.
+	gone := `SELECT tile_name FROM annotations WHERE image_id = ? AND tile_name NOT IN (SELECT name FROM tiles WHERE image_id = ?)`
+	if _, err := tx.ExecContext(ctx, d.rebind(`DELETE FROM annotation_time
+		WHERE project_id = (SELECT project_id FROM images WHERE id = ?) AND tile_name IN (`+gone+`)`), m.ID, m.ID, m.ID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, d.rebind(`DELETE FROM annotations WHERE image_id = ?
+		AND tile_name NOT IN (SELECT name FROM tiles WHERE image_id = ?)`), m.ID, m.ID); err != nil {
+		return err
+	}
 	return tx.Commit()
 }
 
-// DeleteImage removes an image's row and its tiles' rows.
+// DeleteImage removes an image's row, its tiles' and annotations' rows and
+// the time spent labelling its tiles, in one transaction.
 func (d *DB) DeleteImage(ctx context.Context, id int64) error {
-	r, err := d.exec(ctx, `DELETE FROM images WHERE id = ?`, id)
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	// annotation_time is keyed by tile name, not image: the names are its
+	// tiles' and its annotations' (a tile tiled away may still have one).
+	if _, err := tx.ExecContext(ctx, d.rebind(`DELETE FROM annotation_time
+		WHERE project_id = (SELECT project_id FROM images WHERE id = ?)
+		AND tile_name IN (SELECT name FROM tiles WHERE image_id = ? UNION SELECT tile_name FROM annotations WHERE image_id = ?)`),
+		id, id, id); err != nil {
+		return err
+	}
+	r, err := tx.ExecContext(ctx, d.rebind(`DELETE FROM images WHERE id = ?`), id)
 	if err != nil {
 		return err
 	}
 	if n, _ := r.RowsAffected(); n == 0 {
 		return backend.Errorf(backend.ENOTFOUND, "image %d not found", id)
 	}
-	return nil
+	return tx.Commit()
 }
 
 const tileColumns = `id, image_id, tile_row, tile_col, x, y, width, height, name`

@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
+	"sort"
 	"strings"
 
 	"github.com/tessera-lab/tessera/backend"
@@ -24,36 +27,120 @@ type AppliedEvents struct {
 	Jobs    map[string]bool                 // jobs whose row changed
 	Lines   map[string][]backend.JobLogLine // new log lines per job, in order
 	Metrics map[string][]backend.JobMetric
+	// Dropped says why each event the database refused was left out (a
+	// number out of range): it would be refused at every redelivery.
+	Dropped []error
 }
 
 // ApplyJobEvents stores a batch of events exactly once: log lines and
 // transitions are keyed by (job, attempt, seq), metrics by (job, attempt,
 // epoch), so events delivered twice (an app that crashed before acking)
-// store nothing twice. Events of unknown jobs are dropped.
+// store nothing twice. Events of unknown jobs are dropped, and so are
+// events with a value the database refuses, alone: the rest of their batch
+// is stored.
 func (d *DB) ApplyJobEvents(ctx context.Context, b JobEvents) (*AppliedEvents, error) {
+	out, err := d.applyJobEvents(ctx, b, false)
+	if err != nil && isDataError(err) && ctx.Err() == nil {
+		// Again, each event on its own (a savepoint each, which costs a
+		// round trip or two an event: only when the whole batch failed).
+		return d.applyJobEvents(ctx, b, true)
+	}
+	return out, err
+}
+
+func (d *DB) applyJobEvents(ctx context.Context, b JobEvents, alone bool) (*AppliedEvents, error) {
 	out := &AppliedEvents{Jobs: map[string]bool{}, Lines: map[string][]backend.JobLogLine{}, Metrics: map[string][]backend.JobMetric{}}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	known := map[string]bool{}
-	for _, e := range b.Logs {
-		if err := d.applyLog(ctx, tx, e, out, known); err != nil {
-			return nil, err
+	// apply runs one event's statements; alone, a value the database
+	// refuses drops that event instead of failing the batch.
+	apply := func(kind, job string, fn func() error) error {
+		if !alone {
+			return fn()
 		}
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT job_event`); err != nil {
+			return err
+		}
+		err := fn()
+		if err != nil && isDataError(err) {
+			out.Dropped = append(out.Dropped, fmt.Errorf("%s event of job %q: %w", kind, cleanText(job), err))
+			if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT job_event`); rerr != nil {
+				return rerr
+			}
+			err = nil
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT job_event`)
+		return err
 	}
-	for _, e := range b.Metrics {
-		if err := d.applyMetric(ctx, tx, e, out); err != nil {
+	known := map[string]bool{}
+	summaries := map[string]bool{} // jobs whose summary is to be worked out again
+	for _, e := range b.Logs {
+		if err := apply("log", e.JobID, func() error { return d.applyLog(ctx, tx, e, out, known) }); err != nil {
 			return nil, err
 		}
 	}
 	for _, e := range b.Statuses {
-		if err := d.applyStatus(ctx, tx, e, out); err != nil {
+		if err := apply("status", e.JobID, func() error { return d.applyStatus(ctx, tx, e, out, summaries) }); err != nil {
+			return nil, err
+		}
+	}
+	for _, e := range b.Metrics {
+		if err := apply("metric", e.JobID, func() error { return d.applyMetric(ctx, tx, e, out, summaries) }); err != nil {
+			return nil, err
+		}
+	}
+	// The summaries last, from what is stored: the batch's metrics and
+	// statuses come grouped by kind, not in the order they were sent, so a
+	// new attempt's first status and its first epochs in one batch would
+	// otherwise depend on which was applied first.
+	for _, id := range sortedKeys(summaries) {
+		if err := d.summarize(ctx, tx, id); err != nil {
 			return nil, err
 		}
 	}
 	return out, tx.Commit()
+}
+
+// summarize works out a job's summary — its latest epoch, and its latest
+// and best Val IoU — from its current attempt's metrics: a new attempt's
+// own, not the last one's (its metrics, resumed ones included, build them
+// up again), and none before it has any.
+func (d *DB) summarize(ctx context.Context, tx *sql.Tx, id string) error {
+	const latest = `FROM job_metrics m WHERE m.job_id = training_jobs.id AND m.attempt = training_jobs.attempt`
+	_, err := tx.ExecContext(ctx, d.rebind(`UPDATE training_jobs SET
+		epoch = COALESCE((SELECT m.epoch `+latest+` ORDER BY m.epoch DESC LIMIT 1), 0),
+		epochs = COALESCE((SELECT m.total `+latest+` ORDER BY m.epoch DESC LIMIT 1), epochs),
+		last_val_iou = (SELECT m.val_iou `+latest+` ORDER BY m.epoch DESC LIMIT 1),
+		best_val_iou = (SELECT MAX(m.val_iou) `+latest+`),
+		updated_at = ? WHERE id = ?`), d.Now(), id)
+	return err
+}
+
+// outOfRange drops an event whose numbers do not fit the INTEGER columns
+// (32 bits on PostgreSQL; SQLite is held to the same), noting it in out.
+func outOfRange(out *AppliedEvents, kind, job string, ns ...int64) bool {
+	for _, n := range ns {
+		if n < math.MinInt32 || n > math.MaxInt32 {
+			out.Dropped = append(out.Dropped, fmt.Errorf("%s event of job %q: %d is out of range", kind, cleanText(job), n))
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys(m map[string]bool) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
 }
 
 func (d *DB) jobExists(ctx context.Context, tx *sql.Tx, id string) (bool, error) {
@@ -65,7 +152,7 @@ func (d *DB) jobExists(ctx context.Context, tx *sql.Tx, id string) (bool, error)
 // applyLog inserts a batch of lines with one statement; a batch comes
 // again whole or not at all, so "nothing inserted" means "seen before".
 func (d *DB) applyLog(ctx context.Context, tx *sql.Tx, e jobproto.LogEvent, out *AppliedEvents, known map[string]bool) error {
-	if len(e.Lines) == 0 {
+	if len(e.Lines) == 0 || outOfRange(out, "log", e.JobID, int64(e.Attempt), e.Seq, e.Seq+int64(len(e.Lines))) {
 		return nil
 	}
 	ok, seen := known[e.JobID]
@@ -89,9 +176,9 @@ func (d *DB) applyLog(ctx context.Context, tx *sql.Tx, e jobproto.LogEvent, out 
 		}
 		q.WriteString("(?, ?, ?, ?, ?, ?)")
 		seq := e.Seq + int64(i)
-		text := strings.ToValidUTF8(strings.ReplaceAll(l.Text, "\x00", ""), "\uFFFD")
-		args = append(args, e.JobID, e.Attempt, seq, l.Stream, text, l.Time.UTC())
-		lines[i] = backend.JobLogLine{Attempt: e.Attempt, Seq: seq, Stream: l.Stream, Text: text, Time: l.Time.UTC()}
+		text := cleanText(l.Text)
+		args = append(args, e.JobID, e.Attempt, seq, cleanText(l.Stream), text, l.Time.UTC())
+		lines[i] = backend.JobLogLine{Attempt: e.Attempt, Seq: seq, Stream: cleanText(l.Stream), Text: text, Time: l.Time.UTC()}
 	}
 	q.WriteString(" ON CONFLICT (job_id, attempt, seq) DO NOTHING")
 	r, err := tx.ExecContext(ctx, d.rebind(q.String()), args...)
@@ -104,7 +191,10 @@ func (d *DB) applyLog(ctx context.Context, tx *sql.Tx, e jobproto.LogEvent, out 
 	return nil
 }
 
-func (d *DB) applyMetric(ctx context.Context, tx *sql.Tx, e jobproto.MetricEvent, out *AppliedEvents) error {
+func (d *DB) applyMetric(ctx context.Context, tx *sql.Tx, e jobproto.MetricEvent, out *AppliedEvents, summaries map[string]bool) error {
+	if outOfRange(out, "metric", e.JobID, int64(e.Attempt), int64(e.Epoch), int64(e.Total)) {
+		return nil
+	}
 	if ok, err := d.jobExists(ctx, tx, e.JobID); err != nil || !ok {
 		return err
 	}
@@ -130,7 +220,7 @@ func (d *DB) applyMetric(ctx context.Context, tx *sql.Tx, e jobproto.MetricEvent
 	pick(&m.ValLoss, e.ValLoss)
 	pick(&m.ValIoU, e.ValIoU)
 	for k, v := range e.ClassIoU {
-		m.ClassIoU[k] = v
+		m.ClassIoU[cleanText(k)] = v
 	}
 	m.Attempt, m.Epoch, m.Total, m.Time = e.Attempt, e.Epoch, e.Total, e.Time.UTC()
 	cj, _ := json.Marshal(m.ClassIoU)
@@ -146,24 +236,7 @@ func (d *DB) applyMetric(ctx context.Context, tx *sql.Tx, e jobproto.MetricEvent
 	if err != nil {
 		return err
 	}
-	// The job's summary: the latest epoch, and the best val IoU so far.
-	var best sql.NullFloat64
-	var attempt int
-	if err := tx.QueryRowContext(ctx, d.rebind(`SELECT best_val_iou, attempt FROM training_jobs WHERE id = ?`), e.JobID).
-		Scan(&best, &attempt); err != nil {
-		return err
-	}
-	if e.Attempt >= attempt {
-		bestV, lastV := nullable(best), m.ValIoU
-		if lastV != nil && (bestV == nil || *lastV > *bestV) {
-			bestV = lastV
-		}
-		epochs := e.Total
-		if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE training_jobs SET epoch = ?, epochs = ?, last_val_iou = ?, best_val_iou = ?,
-			updated_at = ? WHERE id = ?`), e.Epoch, epochs, lastV, bestV, d.Now(), e.JobID); err != nil {
-			return err
-		}
-	}
+	summaries[e.JobID] = true
 	out.Metrics[e.JobID] = append(out.Metrics[e.JobID], m)
 	out.Jobs[e.JobID] = true
 	return nil
@@ -172,10 +245,19 @@ func (d *DB) applyMetric(ctx context.Context, tx *sql.Tx, e jobproto.MetricEvent
 // applyStatus records a status event: a transition when the status (or
 // attempt) changes, and the job's current state. A late event of an older
 // attempt, or anything after a terminal state, changes nothing.
-func (d *DB) applyStatus(ctx context.Context, tx *sql.Tx, e jobproto.StatusEvent, out *AppliedEvents) error {
+func (d *DB) applyStatus(ctx context.Context, tx *sql.Tx, e jobproto.StatusEvent, out *AppliedEvents, summaries map[string]bool) error {
+	code := int64(0)
+	if e.ExitCode != nil {
+		code = int64(*e.ExitCode)
+	}
+	if outOfRange(out, "status", e.JobID, int64(e.Attempt), e.Seq, code) {
+		return nil
+	}
 	var status string
 	var attempt int
-	err := tx.QueryRowContext(ctx, d.rebind(`SELECT status, attempt FROM training_jobs WHERE id = ?`), e.JobID).Scan(&status, &attempt)
+	// Locked until the batch commits: the app's FinishJob may end the job
+	// meanwhile, and only one of the two may.
+	err := tx.QueryRowContext(ctx, d.rebind(`SELECT status, attempt FROM training_jobs WHERE id = ?`+d.forUpdate()), e.JobID).Scan(&status, &attempt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	} else if err != nil {
@@ -185,11 +267,13 @@ func (d *DB) applyStatus(ctx context.Context, tx *sql.Tx, e jobproto.StatusEvent
 		return nil
 	}
 	now := d.Now()
-	if e.Status != status || e.Attempt != attempt {
-		reason := e.Reason
+	// Text from an agent is stored cleaned, all of it: a NUL in a reason
+	// would fail the batch at every redelivery on PostgreSQL.
+	st, reason, worker := cleanText(e.Status), cleanText(e.Reason), cleanText(e.Worker)
+	if st != status || e.Attempt != attempt {
 		r, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO job_transitions (job_id, attempt, seq, status, reason, worker, at)
 			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, attempt, seq) DO NOTHING`),
-			e.JobID, e.Attempt, e.Seq, e.Status, reason, e.Worker, e.Time.UTC())
+			e.JobID, e.Attempt, e.Seq, st, reason, worker, e.Time.UTC())
 		if err != nil {
 			return err
 		}
@@ -197,15 +281,15 @@ func (d *DB) applyStatus(ctx context.Context, tx *sql.Tx, e jobproto.StatusEvent
 			return nil // seen before
 		}
 	}
-	diag, _ := json.Marshal(nonNilStrings(e.Diagnostics))
-	errText := e.Reason
-	if e.Status != jobproto.StatusFailed && e.Status != jobproto.StatusCancelled {
+	diag, _ := json.Marshal(nonNilStrings(e.Diagnostics)) // JSON: a NUL is written \u0000
+	errText := reason
+	if st != jobproto.StatusFailed && st != jobproto.StatusCancelled {
 		errText = ""
 	}
 	if len(e.Errors) > 0 {
 		parts := make([]string, len(e.Errors))
 		for i, fe := range e.Errors {
-			parts[i] = fe.Error()
+			parts[i] = cleanText(fe.Error())
 		}
 		errText = strings.Join(parts, "; ")
 	}
@@ -214,22 +298,17 @@ func (d *DB) applyStatus(ctx context.Context, tx *sql.Tx, e jobproto.StatusEvent
 		exit = *e.ExitCode
 	}
 	var finished any
-	if jobproto.Terminal(e.Status) {
+	if jobproto.Terminal(st) {
 		finished = e.Time.UTC()
 	}
 	_, err = tx.ExecContext(ctx, d.rebind(`UPDATE training_jobs SET status = ?, progress = ?, worker = ?, attempt = ?, error = ?,
 		exit_code = ?, diagnostics = ?, started_at = COALESCE(started_at, ?), finished_at = ?, updated_at = ? WHERE id = ?`),
-		e.Status, e.Progress, e.Worker, e.Attempt, errText, exit, string(diag), e.Time.UTC(), finished, now, e.JobID)
+		st, e.Progress, worker, e.Attempt, errText, exit, string(diag), e.Time.UTC(), finished, now, e.JobID)
 	if err != nil {
 		return err
 	}
 	if e.Attempt > attempt {
-		// A new attempt: its own epochs and Val IoU, not the last one's
-		// (its metrics, resumed ones included, build them up again).
-		if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE training_jobs SET epoch = 0, last_val_iou = NULL, best_val_iou = NULL
-			WHERE id = ?`), e.JobID); err != nil {
-			return err
-		}
+		summaries[e.JobID] = true // a new attempt: its own summary
 	}
 	out.Jobs[e.JobID] = true
 	return nil
@@ -245,6 +324,10 @@ func nonNilStrings(s []string) []string {
 // FinishJob sets a job's terminal state from the app's side (a pending job
 // withdrawn, a job that could not be dispatched), with its transition.
 func (d *DB) FinishJob(ctx context.Context, id, status, reason string) error {
+	if err := checkText([]any{id, status}); err != nil {
+		return err
+	}
+	reason = cleanText(reason)
 	now := d.Now()
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -253,7 +336,10 @@ func (d *DB) FinishJob(ctx context.Context, id, status, reason string) error {
 	defer tx.Rollback()
 	var cur string
 	var attempt int
-	if err := tx.QueryRowContext(ctx, d.rebind(`SELECT status, attempt FROM training_jobs WHERE id = ?`), id).Scan(&cur, &attempt); err != nil {
+	// Locked until the end, as applyStatus locks it: an agent's COMPLETED
+	// cannot land between this check and the update, nor another FinishJob
+	// take the same transition number.
+	if err := tx.QueryRowContext(ctx, d.rebind(`SELECT status, attempt FROM training_jobs WHERE id = ?`+d.forUpdate()), id).Scan(&cur, &attempt); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return backend.Errorf(backend.ENOTFOUND, "training job %s not found", id)
 		}
@@ -262,18 +348,27 @@ func (d *DB) FinishJob(ctx context.Context, id, status, reason string) error {
 	if jobproto.Terminal(cur) {
 		return backend.Errorf(backend.ECONFLICT, "training job %s has already ended (%s)", id, cur)
 	}
+	// The next number of the attempt: the lock keeps every other writer of
+	// the job's transitions out until this commits (and the agent's
+	// later events of an ended job store nothing).
 	if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO job_transitions (job_id, attempt, seq, status, reason, worker, at)
 		VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM job_transitions WHERE job_id = ? AND attempt = ?), ?, ?, 'app', ?)`),
 		id, attempt, id, attempt, status, reason, now); err != nil {
-		return err
+		return wrapError(err)
 	}
 	errText := ""
 	if status == jobproto.StatusFailed || status == jobproto.StatusCancelled {
 		errText = reason
 	}
-	if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE training_jobs SET status = ?, error = ?, finished_at = ?, updated_at = ? WHERE id = ?`),
-		status, errText, now, now, id); err != nil {
+	r, err := tx.ExecContext(ctx, d.rebind(`UPDATE training_jobs SET status = ?, error = ?, finished_at = ?, updated_at = ? WHERE id = ?`),
+		status, errText, now, now, id)
+	if err != nil {
 		return err
+	}
+	if n, err := r.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return backend.Errorf(backend.ENOTFOUND, "training job %s not found", id)
 	}
 	return tx.Commit()
 }

@@ -46,17 +46,12 @@ func migrations(d Dialect) ([]migration, error) {
 // migrate applies each migration not yet recorded, each in its own
 // transaction together with its record, so a crash leaves none half-done.
 // On PostgreSQL an advisory lock keeps two servers starting at once from
-// applying the same migration twice.
+// applying the same migration twice, or creating schema_migrations twice
+// (CREATE TABLE IF NOT EXISTS is not safe against a concurrent one).
 func (d *DB) migrate(ctx context.Context) error {
 	ms, err := migrations(d.dialect)
 	if err != nil {
 		return err
-	}
-	if _, err := d.exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY,
-		name TEXT NOT NULL,
-		applied_at TIMESTAMP NOT NULL)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	for _, m := range ms {
 		if err := d.apply(ctx, m); err != nil {
@@ -76,6 +71,12 @@ func (d *DB) apply(ctx context.Context, m migration) error {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7415011)`); err != nil {
 			return err
 		}
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY,
+		name TEXT NOT NULL,
+		applied_at TIMESTAMP NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	var n int
 	if err := tx.QueryRowContext(ctx, d.rebind(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), m.version).Scan(&n); err != nil {

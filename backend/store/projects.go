@@ -62,10 +62,28 @@ func (d *DB) FindProjectByID(ctx context.Context, id int64) (*backend.Project, e
 	return p, err
 }
 
-// UpdateProject changes the fields set in upd and returns the project.
+// UpdateProject changes the fields set in upd and returns the project. The
+// read, the check of the tile size against the overlap (one may change
+// without the other) and the write are one transaction, the row locked
+// (PostgreSQL; SQLite's write transactions are serial): two edits at once
+// keep each other's fields, and a project deleted meanwhile is ENOTFOUND.
 func (d *DB) UpdateProject(ctx context.Context, id int64, upd backend.ProjectUpdate) (*backend.Project, error) {
-	p, err := d.FindProjectByID(ctx, id)
+	for _, s := range []*string{upd.Name, upd.Description} {
+		if s != nil {
+			if err := checkText([]any{*s}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	p, err := scanProject(tx.QueryRowContext(ctx, d.rebind(`SELECT `+projectColumns+` FROM projects WHERE id = ?`+d.forUpdate()), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, backend.Errorf(backend.ENOTFOUND, "project %d not found", id)
+	} else if err != nil {
 		return nil, err
 	}
 	if upd.Name != nil {
@@ -83,10 +101,24 @@ func (d *DB) UpdateProject(ctx context.Context, id int64, upd backend.ProjectUpd
 	if upd.MaxPixels != nil {
 		p.MaxPixels = *upd.MaxPixels
 	}
+	if upd.TileSize != nil || upd.TileOverlap != nil {
+		if err := backend.CheckTiling(p.TileSize, p.TileOverlap); err != nil {
+			return nil, err
+		}
+	}
 	p.UpdatedAt = d.Now()
-	if _, err := d.exec(ctx, `UPDATE projects SET name = ?, description = ?, tile_size = ?, tile_overlap = ?, max_pixels = ?, updated_at = ?
-		WHERE id = ?`, p.Name, p.Description, p.TileSize, p.TileOverlap, p.MaxPixels, p.UpdatedAt, id); err != nil {
-		return nil, conflict(err, "a project named %q already exists", p.Name)
+	r, err := tx.ExecContext(ctx, d.rebind(`UPDATE projects SET name = ?, description = ?, tile_size = ?, tile_overlap = ?, max_pixels = ?,
+		updated_at = ? WHERE id = ?`), p.Name, p.Description, p.TileSize, p.TileOverlap, p.MaxPixels, p.UpdatedAt, id)
+	if err != nil {
+		return nil, conflict(wrapError(err), "a project named %q already exists", p.Name)
+	}
+	if n, err := r.RowsAffected(); err != nil {
+		return nil, err
+	} else if n != 1 {
+		return nil, backend.Errorf(backend.ENOTFOUND, "project %d not found", id)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, conflict(wrapError(err), "a project named %q already exists", p.Name)
 	}
 	return p, nil
 }

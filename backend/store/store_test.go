@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"sync"
 	"testing"
@@ -193,4 +194,100 @@ func TestSessionsAndSettings(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Two edits of one project at once, each of other fields, keep both; a
+// tile size and an overlap each fine alone but not together are not both
+// taken; a project deleted meanwhile is not found, not updated.
+func TestConcurrentProjectEditsKeepEachOther(t *testing.T) {
+	ctx := context.Background()
+	eachDB(t, func(t *testing.T, db *store.DB, _ string) {
+		p := &backend.Project{Name: "Edits", TileSize: 256}
+		if err := db.CreateProject(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 20 {
+			name, desc := fmt.Sprintf("Edits %d", i), fmt.Sprintf("round %d", i)
+			run2(func() error {
+				_, err := db.UpdateProject(ctx, p.ID, backend.ProjectUpdate{Name: &name})
+				return err
+			}, func() error {
+				_, err := db.UpdateProject(ctx, p.ID, backend.ProjectUpdate{Description: &desc})
+				return err
+			}, t)
+			got, err := db.FindProjectByID(ctx, p.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Name != name || got.Description != desc {
+				t.Fatalf("round %d: name %q, description %q; want %q and %q", i, got.Name, got.Description, name, desc)
+			}
+		}
+
+		for i := range 10 {
+			size, overlap, zero, big := 128, 100, 0, 256 // 128 with overlap 0, or 256 with 100: not 128 with 100
+			if _, err := db.UpdateProject(ctx, p.ID, backend.ProjectUpdate{TileSize: &big, TileOverlap: &zero}); err != nil {
+				t.Fatal(err)
+			}
+			errs := run2(func() error {
+				_, err := db.UpdateProject(ctx, p.ID, backend.ProjectUpdate{TileSize: &size})
+				return err
+			}, func() error {
+				_, err := db.UpdateProject(ctx, p.ID, backend.ProjectUpdate{TileOverlap: &overlap})
+				return err
+			}, nil)
+			got, _ := db.FindProjectByID(ctx, p.ID)
+			if err := backend.CheckTiling(got.TileSize, got.TileOverlap); err != nil {
+				t.Fatalf("round %d: stored %d px with %d overlap (%v)", i, got.TileSize, got.TileOverlap, errs)
+			}
+			for _, err := range errs {
+				if err != nil && backend.ErrorCode(err) != backend.EINVALID {
+					t.Fatalf("round %d: %v", i, err)
+				}
+			}
+		}
+
+		gone := &backend.Project{Name: "Gone"}
+		if err := db.CreateProject(ctx, gone); err != nil {
+			t.Fatal(err)
+		}
+		name := "Renamed"
+		var upd error
+		run2(func() error { return db.DeleteProject(ctx, gone.ID) }, func() error {
+			_, upd = db.UpdateProject(ctx, gone.ID, backend.ProjectUpdate{Name: &name})
+			return nil
+		}, t)
+		if _, err := db.FindProjectByID(ctx, gone.ID); backend.ErrorCode(err) != backend.ENOTFOUND {
+			t.Fatalf("deleted project: %v", err)
+		}
+		if upd != nil && backend.ErrorCode(upd) != backend.ENOTFOUND {
+			t.Fatalf("update of a project deleted meanwhile: %v", upd)
+		}
+	})
+}
+
+// run2 runs a and b at once and returns their errors; with t, an error
+// fails the test.
+func run2(a, b func() error, t *testing.T) []error {
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, fn := range []func() error{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			errs[i] = fn()
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if t != nil {
+		for _, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return errs
 }

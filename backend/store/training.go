@@ -18,6 +18,21 @@ func (d *DB) CreatePipeline(ctx context.Context, p *backend.Pipeline) error {
 	return conflict(err, "pipeline %s exists", p.ID)
 }
 
+// CreateJobInNewPipeline inserts a pipeline and its first job (as CreateJob)
+// in one transaction: a job that cannot be recorded leaves no empty
+// pipeline behind.
+func (d *DB) CreateJobInNewPipeline(ctx context.Context, p *backend.Pipeline, j *backend.Job, reason string) error {
+	if err := checkText([]any{p.ID, p.Name, p.Worker, p.CreatedBy}); err != nil {
+		return err
+	}
+	p.CreatedAt = d.Now()
+	return d.createJob(ctx, j, reason, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO pipelines (id, name, project_id, worker, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?)`), p.ID, p.Name, p.ProjectID, p.Worker, p.CreatedBy, p.CreatedAt)
+		return conflict(wrapError(err), "pipeline %s exists", p.ID)
+	})
+}
+
 // FindPipeline returns a pipeline or ENOTFOUND.
 func (d *DB) FindPipeline(ctx context.Context, id string) (*backend.Pipeline, error) {
 	var p backend.Pipeline
@@ -44,6 +59,7 @@ func (d *DB) FindPipelines(ctx context.Context, projectID int64) ([]*backend.Pip
 		if err := rows.Scan(&p.ID, &p.Name, &p.ProjectID, &p.Worker, &p.CreatedBy, &p.CreatedAt); err != nil {
 			return nil, err
 		}
+		p.CreatedAt = p.CreatedAt.UTC()
 		ps = append(ps, &p)
 	}
 	return ps, rows.Err()
@@ -92,6 +108,15 @@ func scanJob(s interface{ Scan(...any) error }) (*backend.Job, error) {
 
 // CreateJob inserts a job with its first transition (PENDING).
 func (d *DB) CreateJob(ctx context.Context, j *backend.Job, reason string) error {
+	return d.createJob(ctx, j, reason, nil)
+}
+
+// createJob inserts a job and its first transition after first, if set, in
+// one transaction.
+func (d *DB) createJob(ctx context.Context, j *backend.Job, reason string, first func(*sql.Tx) error) error {
+	if err := checkText([]any{j.ID, j.PipelineID, j.Status, j.Trainer, j.Target, string(j.Config), j.CreatedBy, reason}); err != nil {
+		return err
+	}
 	now := d.Now()
 	j.CreatedAt, j.UpdatedAt = now, now
 	tx, err := d.db.BeginTx(ctx, nil)
@@ -99,6 +124,11 @@ func (d *DB) CreateJob(ctx context.Context, j *backend.Job, reason string) error
 		return err
 	}
 	defer tx.Rollback()
+	if first != nil {
+		if err := first(tx); err != nil {
+			return err
+		}
+	}
 	if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO training_jobs (id, pipeline_id, project_id, status, trainer, target, config,
 		epochs, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		j.ID, j.PipelineID, j.ProjectID, j.Status, j.Trainer, j.Target, string(j.Config), j.Epochs, j.CreatedBy, now, now); err != nil {

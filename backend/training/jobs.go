@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
@@ -88,7 +89,7 @@ func (s *Service) CreateJob(ctx context.Context, user string, r JobRequest) (*ba
 	if err := s.Builder.Check(ctx, r.ProjectID); err != nil {
 		return nil, err
 	}
-	pl, err := s.pipeline(ctx, user, p, r)
+	pl, isNew, err := s.pipeline(ctx, user, p, r)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +99,13 @@ func (s *Service) CreateJob(ctx context.Context, user string, r JobRequest) (*ba
 	if n, ok := cfg["epochs"].(int); ok {
 		j.Epochs = int(n)
 	}
-	if err := s.DB.CreateJob(ctx, j, "created by "+user+"; training set being prepared"); err != nil {
+	create := s.DB.CreateJob
+	if isNew { // recorded with its first job, or not at all
+		create = func(ctx context.Context, j *backend.Job, reason string) error {
+			return s.DB.CreateJobInNewPipeline(ctx, pl, j, reason)
+		}
+	}
+	if err := create(ctx, j, "created by "+user+"; training set being prepared"); err != nil {
 		return nil, err
 	}
 	// Prepared to its end even if the page that asked goes away.
@@ -119,23 +126,29 @@ func (s *Service) CreateJob(ctx context.Context, user string, r JobRequest) (*ba
 // dispatchTimeout bounds building, storing and queueing a training set.
 const dispatchTimeout = 30 * time.Minute
 
-func (s *Service) pipeline(ctx context.Context, user string, p *backend.Project, r JobRequest) (*backend.Pipeline, error) {
+// pipeline returns the request's pipeline: an existing one, or a new one
+// (isNew) not recorded yet, which CreateJobInNewPipeline records with its
+// first job.
+func (s *Service) pipeline(ctx context.Context, user string, p *backend.Project, r JobRequest) (_ *backend.Pipeline, isNew bool, _ error) {
 	if r.PipelineID != "" {
 		pl, err := s.DB.FindPipeline(ctx, r.PipelineID)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if pl.ProjectID != p.ID {
-			return nil, backend.Errorf(backend.EINVALID, "pipeline %s belongs to another project", pl.ID)
+			return nil, false, backend.Errorf(backend.EINVALID, "pipeline %s belongs to another project", pl.ID)
 		}
-		return pl, nil
+		return pl, false, nil
 	}
 	name := strings.TrimSpace(r.PipelineName)
+	if strings.ContainsAny(name, "\x00\n\r\t") || !utf8.ValidString(name) {
+		return nil, false, backend.Errorf(backend.EINVALID, "pipeline name must be text without control characters")
+	}
 	if name == "" {
 		name = p.Name + " — " + time.Now().Format("2006-01-02 15:04")
 	}
 	pl := &backend.Pipeline{ID: uuid.NewString(), Name: name, ProjectID: p.ID, Worker: r.Target(), CreatedBy: user}
-	return pl, s.DB.CreatePipeline(ctx, pl)
+	return pl, true, nil
 }
 
 // dispatch writes the training set, puts it in the object store and

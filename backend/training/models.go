@@ -103,14 +103,12 @@ func (s *Service) ImportModel(ctx context.Context, user string, projectID int64,
 			return nil, fmt.Errorf("unpack %s: %w", f.Name, err)
 		}
 	}
-	if err := s.DB.CreatePipeline(ctx, pl); err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
 	if b, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil && json.Valid(b) {
 		j.Config = b
 	}
-	if err := s.DB.CreateJob(ctx, j, "imported from a model file by "+user); err != nil {
+	// The pipeline and its job together: a job that cannot be recorded
+	// leaves no empty pipeline.
+	if err := s.DB.CreateJobInNewPipeline(ctx, pl, j, "imported from a model file by "+user); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
