@@ -95,6 +95,7 @@ func open(ctx context.Context, c *common) (*Instance, error) {
 	inst.Auth = auth.NewService(db)
 	inst.Images = images.New(db, inst.Layout, &inst.emitters)
 	inst.Images.Logf = inst.Logf
+	inst.Projects.StopWork = inst.Images.StopProject // a deleted project's tilings stop first
 	inst.Labels = &annotate.Service{Store: db, Layout: inst.Layout, Emitter: &inst.emitters}
 	inst.Evaluate = &evaluate.Service{Store: db, Layout: inst.Layout, Load: loadModel, ModelFormat: cpu.ModelFormat, Emitter: &inst.emitters,
 		Builder: &dataset.Builder{Store: db, Labels: inst.Labels, Layout: inst.Layout}}

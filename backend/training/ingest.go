@@ -122,6 +122,9 @@ func (s *Service) apply(ctx context.Context, batch []jetstream.Msg) error {
 	if err != nil {
 		return err
 	}
+	for _, e := range applied.Dropped {
+		s.Logf("training: dropped an event the database refused: %v", e)
+	}
 	for _, m := range batch {
 		_ = m.Ack()
 	}
