@@ -19,6 +19,7 @@ import {
   schemeChoices,
   setColour,
   slug,
+  trainerNameProblem,
   updateClass,
   type Edit,
 } from './schema';
@@ -98,6 +99,26 @@ describe('schema editing', () => {
     expect(deleteGroup(s, 0)).toEqual({ error: 'move or delete the group’s classes first' });
     s = ok(deleteGroup(s, 2));
     expect(s.label_class_groups).toHaveLength(2);
+  });
+
+  it('refuses the names a trainer cannot report, as the server does', () => {
+    // The human name "Background" is stored as "background": mask value 0's name.
+    expect(addClass(foxglove, 0, slug('Background'), 'Background')).toEqual({
+      error: 'class "background" has the name trainers give the unlabelled background',
+    });
+    expect(nameProblem(foxglove, 'BackGround')).toBe('class "BackGround" has the name trainers give the unlabelled background');
+    expect(nameProblem(foxglove, 'background_cells')).toBeNull();
+    expect(nameProblem(foxglove, 'cell[1]')).toBe('class "cell[1]" contains a bracket, which would end its line in a training log');
+    expect(nameProblem(foxglove, 'cell]')).toMatch(/contains a bracket/);
+    expect(nameProblem(foxglove, 'a\tb')).toBe('class "a\\tb" contains a control character (a line break or tab)');
+    expect(nameProblem(foxglove, 'a\u0085b')).toMatch(/control character/);
+    expect(updateClass(foxglove, 0, 0, { name: 'back\nground' })).toEqual({
+      error: 'class "back\\nground" contains a control character (a line break or tab)',
+    });
+    expect(trainerNameProblem('x'.repeat(201))).toMatch(/is longer than 200 characters$/);
+    expect(trainerNameProblem('é'.repeat(200))).toBeNull();
+    expect(nameProblem(foxglove, 'x'.repeat(65))).toBe('a class name has at most 64 characters');
+    expect(nameProblem(foxglove, 'Zellkern (groß)')).toBeNull();
   });
 
   it('converts colours and names', () => {

@@ -92,11 +92,30 @@ export function slug(human: string): string {
     .replace(/^_+|_+$/g, '');
 }
 
+/** What trainers call mask value 0, the unlabelled background (backend/labels/classnames.go). */
+export const backgroundName = 'background';
+
+/**
+ * Why a trainer could not report a class of this name, as the server says
+ * it (backend/labels/classnames.go), or null. A human name "Background"
+ * gives the stored name "background".
+ */
+export function trainerNameProblem(name: string): string | null {
+  let why: string | null = null;
+  if (name.toLowerCase() === backgroundName) why = 'has the name trainers give the unlabelled background';
+  else if (/[[\]]/.test(name)) why = 'contains a bracket, which would end its line in a training log';
+  else if (/\p{Cc}/u.test(name)) why = 'contains a control character (a line break or tab)';
+  else if ([...name].length > 200) why = 'is longer than 200 characters';
+  return why && `class ${JSON.stringify(name)} ${why}`;
+}
+
 /** Why a class name cannot be used (null when it can); `except` is the class being renamed. */
 export function nameProblem(s: Schema, name: string, except?: { group: number; index: number }): string | null {
   if (name.trim() === '') return 'a class needs a name';
   if (name !== name.trim()) return 'a class name cannot start or end with a space';
-  if (name.length > 64) return 'a class name has at most 64 characters';
+  if ([...name].length > 64) return 'a class name has at most 64 characters';
+  const trainer = trainerNameProblem(name);
+  if (trainer) return trainer;
   const clash = flatClasses(s).find((e) => e.cls.name === name && !(except && e.group === except.group && e.index === except.index));
   if (clash) return `there is already a class named "${name}"`;
   return null;

@@ -47,6 +47,28 @@ describe('time left', () => {
     expect(t.elapsed).toBe(30);
   });
 
+  it('does not measure the epochs a resumed attempt replays at once', () => {
+    // Attempt 2 starts at 100 s and resumes at epoch 3: epochs 1..3 come again within
+    // a moment at 130 s, then it trains an epoch every 10 s.
+    const tr: JobTransition[] = [...started, { status: 'STARTED', reason: '', attempt: 2, worker: 'b', time: at(100) }];
+    const job = jobFixture({ attempt: 2, started_at: at(0), epoch: 5, epochs: 10 });
+    const replay = [1, 2, 3].map((e) => metricFixture(e, { attempt: 2, total: 10, time: at(130 + e * 0.05) }));
+    const ms = [...replay, metricFixture(4, { attempt: 2, total: 10, time: at(140.15) }), metricFixture(5, { attempt: 2, total: 10, time: at(150.15) })];
+    const t = timing(job, tr, ms, t0 + 150_150);
+    expect(t.perEpoch).toBeCloseTo(10);
+    expect(t.remaining).toBeCloseTo(50);
+    // Only the replay so far: unknown, not "about 0 s".
+    const waiting = timing(jobFixture({ attempt: 2, started_at: at(0), epoch: 3, epochs: 10 }), tr, replay, t0 + 131_000);
+    expect(waiting).toMatchObject({ perEpoch: null, remaining: null });
+  });
+
+  it('measures a first attempt whose epochs are all quick', () => {
+    const ms = [1, 2, 3].map((e) => metricFixture(e, { time: at(2 + e * 0.2) }));
+    const t = timing(jobFixture({ started_at: at(0), epoch: 3, epochs: 5 }), started, ms, t0 + 2600);
+    expect(t.perEpoch).toBeCloseTo(0.2);
+    expect(t.remaining).toBeCloseTo(0.4);
+  });
+
   it('formats durations', () => {
     expect(formatSeconds(null)).toBe('–');
     expect(formatSeconds(4.4)).toBe('4 s');

@@ -32,9 +32,35 @@ export function attemptStart(job: Pick<Job, 'attempt' | 'started_at'>, transitio
 }
 
 /**
+ * Epochs of an attempt closer together than this came in one burst: an
+ * attempt that resumes from a checkpoint first replays the epochs it had
+ * done, all within a moment.
+ */
+const burstGap = 0.5;
+
+/**
+ * Where the epochs this attempt trained begin: past a leading burst of
+ * replayed epochs (the last of the burst is when the new training began).
+ * A run whose every epoch came within the gap is a fast one on its first
+ * attempt, and a replay still waiting for its first new epoch on a later one
+ * (-1: nothing to measure yet).
+ */
+function measuredFrom(metrics: readonly JobMetric[], attempt: number): number {
+  let i = 0;
+  for (; i + 1 < metrics.length; i++) {
+    const a = ms(metrics[i]!.time);
+    const b = ms(metrics[i + 1]!.time);
+    if (a === null || b === null || b - a >= burstGap * 1000) break;
+  }
+  if (i > 0 && i === metrics.length - 1) return attempt > 1 ? -1 : 0;
+  return i;
+}
+
+/**
  * metrics are the current attempt's, in epoch order. The time per epoch is
  * measured between the first and the last epoch seen (so the setup before
- * the first epoch does not count), or from the start when only one is.
+ * the first epoch does not count), or from the start when only one is. The
+ * epochs a resumed attempt replays at once are not measured (measuredFrom).
  */
 export function timing(
   job: Pick<Job, 'status' | 'attempt' | 'started_at' | 'finished_at' | 'progress' | 'epoch' | 'epochs'>,
@@ -48,7 +74,8 @@ export function timing(
   const elapsed = start === null ? null : Math.max(0, (end - start) / 1000);
 
   const last = metrics[metrics.length - 1];
-  const first = metrics[0];
+  const from = measuredFrom(metrics, job.attempt);
+  const first = from >= 0 ? metrics[from] : undefined;
   const epoch = Math.max(job.epoch, last?.epoch ?? 0);
   const epochs = Math.max(job.epochs, last?.total ?? 0);
 
@@ -57,7 +84,7 @@ export function timing(
   const tFirst = ms(first?.time);
   if (last && first && tLast !== null && tFirst !== null && last.epoch > first.epoch) {
     perEpoch = (tLast - tFirst) / 1000 / (last.epoch - first.epoch);
-  } else if (last && tLast !== null && start !== null && last.epoch > 0) {
+  } else if (first && last && tLast !== null && start !== null && last.epoch > 0) {
     perEpoch = Math.max(0, (tLast - start) / 1000 / last.epoch);
   }
 

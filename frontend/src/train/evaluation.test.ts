@@ -40,7 +40,33 @@ describe('reading metrics.json', () => {
       [25, 75],
     ]);
     expect(ev.classes).toEqual(['background', 'cell']);
-    expect(ev.extra).toEqual([{ key: 'best_epoch', value: 4 }]);
+    expect(ev.bestEpoch).toBe(4);
+    expect(ev.maskClasses).toEqual([]); // names only: they say nothing of the mask values
+    expect(ev.extra).toEqual([]);
+  });
+
+  it("reads the classes of the job's masks as the trainers write them", () => {
+    const ev = readEvaluation({
+      best_epoch: 7,
+      epochs: 8,
+      classes: [
+        { index: 0, name: 'background' },
+        { index: 1, name: 'wall', colour: [0, 0, 255] },
+        { index: 3, name: 'cell', colour: [1, 2] },
+        { index: 300, name: 'bad' },
+        { name: 'no index' },
+      ],
+    });
+    expect(ev.maskClasses).toEqual([
+      { index: 0, name: 'background', colour: null },
+      { index: 1, name: 'wall', colour: [0, 0, 255] },
+      { index: 3, name: 'cell', colour: null },
+    ]);
+    expect(ev.classes).toEqual(['background', 'wall', 'cell', 'bad', 'no index']);
+    expect(ev.bestEpoch).toBe(7);
+    expect(ev.extra).toEqual([{ key: 'epochs', value: 8 }]);
+    expect(readEvaluation({ best_epoch: 0 }).bestEpoch).toBeNull();
+    expect(readEvaluation({ best_epoch: 2.5 }).bestEpoch).toBeNull();
   });
 
   it('is tolerant: other names, class objects, lists, missing parts', () => {

@@ -1,8 +1,9 @@
 // What a trainer's metrics.json says, read tolerantly: it may hold
 // per_class_iou {name: iou} (or a list), mean_iou, pixel_accuracy,
-// confusion_matrix [[…]] (rows truth, columns prediction) and classes
-// [names]; any of them may be missing or named a little differently.
-import type { Json, JsonObject } from '../lib/api';
+// confusion_matrix [[…]] (rows truth, columns prediction), classes
+// ([names], or [{index, name, colour}] as Tessera's trainers write them)
+// and best_epoch; any of them may be missing or named a little differently.
+import type { Json, JsonObject, RGB } from '../lib/api';
 import type { JobMetric } from '../lib/api.training';
 
 export interface Evaluation {
@@ -14,10 +15,24 @@ export interface Evaluation {
   confusion: number[][] | null;
   /** Names of the confusion matrix's rows and columns. */
   classes: string[];
+  /**
+   * The classes of the job's masks by mask value, as the job trained them
+   * (the classes with an index); empty when the file does not say.
+   */
+  maskClasses: MaskClass[];
+  /** The epoch whose model the trainer kept (best_epoch), if said. */
+  bestEpoch: number | null;
   /** Other numbers of the file, for a plain table. */
   extra: { key: string; value: number }[];
   /** How the run went on its hardware (the GPU trainer's "training"), if said. */
   training: TrainingRun | null;
+}
+
+/** A class of a job's masks: its mask value, name and colour when the trainer wrote one. */
+export interface MaskClass {
+  index: number;
+  name: string;
+  colour: RGB | null;
 }
 
 export interface TrainingRun {
@@ -108,6 +123,25 @@ function readMatrix(v: Json | undefined): number[][] | null {
   return rows;
 }
 
+function readColour(v: Json | undefined): RGB | null {
+  if (!Array.isArray(v) || v.length !== 3) return null;
+  const c = v.map((x) => finite(x));
+  return c.every((x): x is number => x !== null && Number.isInteger(x) && x >= 0 && x <= 255) ? [c[0]!, c[1]!, c[2]!] : null;
+}
+
+/** The classes that carry their mask value ({index, name, colour}); the others say nothing of the masks. */
+function readMaskClasses(v: Json | undefined): MaskClass[] {
+  if (!Array.isArray(v)) return [];
+  const out: MaskClass[] = [];
+  for (const c of v) {
+    if (!isObj(c)) continue;
+    const index = finite(c['index']);
+    if (index === null || !Number.isInteger(index) || index < 0 || index > 255) continue;
+    out.push({ index, name: text(c['name']) ?? `class ${index}`, colour: readColour(c['colour']) });
+  }
+  return out;
+}
+
 const known = new Set([
   'per_class_iou',
   'class_iou',
@@ -122,6 +156,7 @@ const known = new Set([
   'classes',
   'class_names',
   'training',
+  'best_epoch',
 ]);
 
 /**
@@ -144,6 +179,7 @@ export function readEvaluation(v: Json, lastMetric?: JobMetric): Evaluation {
     classes = confusion.map((_, i) => classes[i] ?? `class ${i}`);
   }
   const meanIoU = finite(pick(o, ['mean_iou', 'miou', 'mIoU']));
+  const best = finite(o['best_epoch']);
   const extra: { key: string; value: number }[] = [];
   for (const [k, x] of Object.entries(o)) {
     const n = finite(x);
@@ -155,6 +191,8 @@ export function readEvaluation(v: Json, lastMetric?: JobMetric): Evaluation {
     pixelAccuracy: finite(pick(o, ['pixel_accuracy', 'accuracy'])),
     confusion,
     classes,
+    maskClasses: readMaskClasses(namesJson),
+    bestEpoch: best !== null && Number.isInteger(best) && best >= 1 ? best : null,
     extra,
     training: readTraining(o['training']),
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Schema } from '../lib/api';
+import type { RGB, Schema } from '../lib/api';
 import { backgroundColour, colourise, diffColour, difference, maskPalette, unknownIndexColour, wrongShare, type Pixels } from './masks';
 
 /** A grey class-index image as a browser decodes it: R = G = B = index, A = 255. */
@@ -25,6 +25,35 @@ describe('class-index masks', () => {
   it('has a palette by index: background, then the classes across groups in order', () => {
     expect(maskPalette(schema)).toEqual([backgroundColour, [230, 40, 40], [0, 0, 255]]);
     expect(maskPalette(null)).toEqual([backgroundColour]);
+  });
+
+  it("colours by the job's own classes, not the schema as it is now", () => {
+    // The run trained wall = 1 (blue) and cell = 2 (red, no colour given: the schema's);
+    // since then the classes were reordered and "wall" recoloured.
+    const now: Schema = {
+      colour_schemes: [],
+      label_class_groups: [
+        {
+          group_name: 'A',
+          group_classes: [
+            { name: 'cell', human_name: 'Cell', colours: { default: [230, 40, 40] } },
+            { name: 'wall', human_name: 'Wall', colours: { default: [9, 9, 9] } },
+          ],
+        },
+      ],
+    } as unknown as Schema;
+    const job = [
+      { index: 0, name: 'background', colour: null },
+      { index: 1, name: 'wall', colour: [0, 0, 255] as RGB },
+      { index: 2, name: 'cell', colour: null },
+      { index: 4, name: 'gone', colour: null },
+    ];
+    expect(maskPalette(now, job)).toEqual([backgroundColour, [0, 0, 255], [230, 40, 40], unknownIndexColour, unknownIndexColour]);
+    const out = colourise(mask(3, 1, [1, 2, 4]), maskPalette(now, job));
+    expect(px(out, 0)).toEqual([0, 0, 255, 255]);
+    expect(px(out, 1)).toEqual([230, 40, 40, 255]);
+    // A job that does not list its classes: the schema's order stands in.
+    expect(maskPalette(now, [])).toEqual([backgroundColour, [230, 40, 40], [9, 9, 9]]);
   });
 
   it('colours each pixel by the R channel, unknown indices grey', () => {

@@ -1,8 +1,10 @@
-// Class-index masks (8-bit grey PNGs: 0 background, 1..N the schema's
-// classes in order) turned into pictures on the client: coloured with the
-// class colours, and the difference of a prediction from the truth.
+// Class-index masks (8-bit grey PNGs: 0 background, then the classes by the
+// index the job gave them when it was made) turned into pictures on the
+// client: coloured with the class colours, and the difference of a
+// prediction from the truth.
 import type { RGB, Schema } from '../lib/api';
 import { classColour, flatClasses } from '../annotate/schema';
+import type { MaskClass } from './evaluation';
 
 /** RGBA pixels, as ImageData has them. */
 export interface Pixels {
@@ -17,11 +19,24 @@ export const backgroundColour: RGB = [24, 24, 28];
 export const unknownIndexColour: RGB = [128, 128, 128];
 export const diffColour: RGB = [230, 20, 20];
 
-/** Colours by class index: [0] background, [i] the schema's i-th class (default scheme). */
-export function maskPalette(schema: Schema | null): RGB[] {
+/**
+ * Colours by mask value: [0] background, then the job's own classes (from
+ * its metrics.json) at their index, in the colour the job gave them (else
+ * the colour of the schema's class of that name). The schema's classes in
+ * their present order stand in only for a job that does not list its
+ * classes: classes deleted or moved since the run would shift them.
+ */
+export function maskPalette(schema: Schema | null, jobClasses: readonly MaskClass[] = []): RGB[] {
   const out: RGB[] = [backgroundColour];
-  if (schema) for (const e of flatClasses(schema)) out.push(classColour(e.cls, 'default'));
-  return out;
+  const listed = jobClasses.filter((c) => c.index > 0);
+  const entries = schema ? flatClasses(schema) : [];
+  if (listed.length === 0) {
+    for (const e of entries) out.push(classColour(e.cls, 'default'));
+    return out;
+  }
+  const bySchema = new Map(entries.map((e) => [e.cls.name, classColour(e.cls, 'default')]));
+  for (const c of listed) out[c.index] = c.colour ?? bySchema.get(c.name) ?? unknownIndexColour;
+  return Array.from(out, (c) => c ?? unknownIndexColour);
 }
 
 function sameSize(a: Pixels, b: Pixels): boolean {

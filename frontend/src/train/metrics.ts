@@ -24,8 +24,18 @@ export function seriesOf(metrics: readonly JobMetric[], keys: readonly MetricKey
   return [xs, ...keys.map((k) => metrics.map((m) => m[k]))];
 }
 
-/** The last non-null value of a key, and the best (max for IoU, min for loss). */
-export function summary(metrics: readonly JobMetric[], key: MetricKey): { last: number | null; best: number | null; bestEpoch: number | null } {
+/**
+ * The last non-null value of a key, and the best (max for IoU, min for loss).
+ * keptEpoch is the epoch the trainer kept as its best (metrics.json
+ * best_epoch): when given and that epoch has a value, it is the best. The
+ * trainer compares the exact values; the metrics here are rounded (to 4
+ * decimals in the log), so a tie here may not be one there.
+ */
+export function summary(
+  metrics: readonly JobMetric[],
+  key: MetricKey,
+  keptEpoch: number | null = null,
+): { last: number | null; best: number | null; bestEpoch: number | null } {
   let last: number | null = null;
   let best: number | null = null;
   let bestEpoch: number | null = null;
@@ -38,6 +48,11 @@ export function summary(metrics: readonly JobMetric[], key: MetricKey): { last: 
       best = v;
       bestEpoch = m.epoch;
     }
+  }
+  const kept = keptEpoch === null ? undefined : metrics.find((m) => m.epoch === keptEpoch && m[key] !== null);
+  if (kept) {
+    best = kept[key];
+    bestEpoch = kept.epoch;
   }
   return { last, best, bestEpoch };
 }

@@ -1,7 +1,7 @@
 // Gathers what a report shows (curves drawn to PNG, sample predictions
 // composed over their images) and saves it as one HTML file.
 import type { Client, Schema } from '../lib/api';
-import { saveFile } from '../lib/save-file';
+import { saveFile, type SaveOutcome } from '../lib/save-file';
 import { TrainingClient, type JobDetail } from '../lib/api.training';
 import { flatClasses } from '../annotate/schema';
 import { chartPng, iouSpec, lossSpec } from './chart';
@@ -92,6 +92,6 @@ export async function makeReport(r: ReportRequest): Promise<{ html: string; file
 }
 
 /** Saves text as a download (a Blob link: works in browsers; the desktop window may ignore it). */
-export function saveReport(text: string, fileName: string, type = 'text/html'): void {
-  saveFile(text, fileName, `${type};charset=utf-8`);
+export function saveReport(text: string, fileName: string, type = 'text/html'): Promise<SaveOutcome> {
+  return saveFile(text, fileName, `${type};charset=utf-8`);
 }

@@ -95,6 +95,23 @@ describe('the report', () => {
     expect(html).toContain('No epoch finished.');
   });
 
+  it("gives the best epoch the trainer kept, and counts as whole numbers", () => {
+    // Epochs 3 and 5 tie at 4 decimals; the trainer kept epoch 5.
+    const metrics = [1, 2, 3, 4, 5].map((e) => metricFixture(e, { val_iou: e === 3 || e === 5 ? 0.7123 : 0.5 }));
+    const html = report({
+      metrics,
+      evaluation: readEvaluation({ best_epoch: 5, epochs: 5, val_tiles: 12, val_pixels: 3145728, loss_scale: 0.123456 }),
+    });
+    expect(html).toContain('<dd>0.7123 (epoch 5)</dd>');
+    expect(html).toContain('<td>epochs</td><td class="num">5</td>');
+    expect(html).toContain('<td>val_tiles</td><td class="num">12</td>');
+    expect(html).toContain('<td>val_pixels</td><td class="num">3145728</td>');
+    expect(html).toContain('<td>loss_scale</td><td class="num">0.1235</td>');
+    expect(html).not.toContain('best_epoch');
+    // Without best_epoch: the first of the best.
+    expect(report({ metrics, evaluation: readEvaluation({}) })).toContain('<dd>0.7123 (epoch 3)</dd>');
+  });
+
   it('names its file', () => {
     expect(reportFileName('Cells 101 (HeLa)', '71953ea5-6d97')).toBe('report-cells-101-hela-71953ea5.html');
     expect(reportFileName('!!!', 'abc')).toBe('report-project-abc.html');

@@ -51,6 +51,11 @@ function n4(v: number | null | undefined): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(4);
 }
 
+/** A count (epochs, tiles, pixels) as it is, any other number to 4 decimals. */
+function num(v: number): string {
+  return Number.isInteger(v) ? String(v) : n4(v);
+}
+
 function pct(v: number | null | undefined): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(1)} %`;
 }
@@ -89,7 +94,8 @@ th,.matrix td,.bar,.swatch{-webkit-print-color-adjust:exact;print-color-adjust:e
 export function buildReport(r: ReportInput): string {
   const { job, evaluation: ev } = r;
   const label = (name: string) => r.classLabels?.[name] ?? name;
-  const valIoU = summary(r.metrics, 'val_iou');
+  // The epoch the trainer kept, where it says: the model the report describes.
+  const valIoU = summary(r.metrics, 'val_iou', ev.bestEpoch);
   const dur =
     job.started_at && job.finished_at ? (Date.parse(job.finished_at) - Date.parse(job.started_at)) / 1000 : null;
   const parts: string[] = [];
@@ -201,7 +207,7 @@ export function buildReport(r: ReportInput): string {
   if (ev.extra.length > 0) {
     parts.push(
       '<h2>Other results</h2><table><tbody>' +
-        ev.extra.map((e) => `<tr><td>${escapeHtml(e.key)}</td><td class="num">${n4(e.value)}</td></tr>`).join('') +
+        ev.extra.map((e) => `<tr><td>${escapeHtml(e.key)}</td><td class="num">${num(e.value)}</td></tr>`).join('') +
         '</tbody></table>',
     );
   }

@@ -1,0 +1,99 @@
+// @vitest-environment happy-dom
+// The Annotate step's way into the editor: "Continue annotating" looks for
+// the first tile not yet complete, which may take a while.
+import { flushSync, mount, unmount } from 'svelte';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { tilesFixture } from '../images/fixtures';
+import { Client, type Session } from '../lib/api';
+import { pageContext } from '../lib/context';
+import { LiveHub } from '../lib/hub';
+import AnnotatePage from './AnnotatePage.svelte';
+
+const session: Session = { user: { id: 1, name: 'ada', role: 'student', created_at: '2026-11-27T04:00:00Z' }, mode: 'server' };
+const tiles = tilesFixture(1024, 512, 512, 1, 100);
+const schema = {
+  colour_schemes: [],
+  label_class_groups: [{ group_name: 'Cells', group_classes: [{ name: 'cell', human_name: 'Cell', colours: { default: [255, 0, 0] } }] }],
+};
+const progress = {
+  images: [{ image_id: 1, name: 'slide.png', tiles: tiles.length, labelled: 1, complete: 1 }],
+  tiles: tiles.length,
+  labelled: 1,
+  complete: 1,
+  classes: [],
+  users: [],
+};
+
+/** The server; the tile list waits for the test, and the label reads are counted. */
+function fakeServer() {
+  const srv = {
+    release: null as (() => void) | null,
+    labelReads: 0,
+    fetch: async (url: string): Promise<Response> => {
+      if (url === '/api/projects/1/schema') return Response.json(schema);
+      if (url === '/api/projects/1/progress') return Response.json(progress);
+      if (url.startsWith('/api/images/1/tiles')) {
+        await new Promise<void>((r) => (srv.release = r));
+        return Response.json({ tiles, total: tiles.length });
+      }
+      const m = /^\/api\/tiles\/(\d+)\/labels$/.exec(url);
+      if (m) {
+        srv.labelReads++;
+        return Response.json({ error: { code: 'not_found', message: 'no labels' } }, { status: 404 });
+      }
+      return Response.json({ error: { code: 'not_found', message: `no route ${url}` } }, { status: 404 });
+    },
+  };
+  return srv;
+}
+
+let target: HTMLElement;
+
+beforeEach(() => {
+  window.location.hash = '#/projects/1/annotate';
+  target = document.createElement('div');
+  document.body.appendChild(target);
+});
+
+afterEach(() => target.remove());
+
+function button(text: string): HTMLButtonElement {
+  const b = [...target.querySelectorAll('button')].find((el) => el.textContent?.trim() === text);
+  if (!b) throw new Error(`no button ${text}`);
+  return b;
+}
+
+async function openPage(srv: ReturnType<typeof fakeServer>) {
+  const app = mount(AnnotatePage, { target, props: { projectId: 1 }, context: pageContext({ api: new Client({ fetch: srv.fetch }), hub: new LiveHub(), session }) });
+  await vi.waitFor(() => {
+    flushSync();
+    button('Continue annotating');
+  });
+  return app;
+}
+
+describe('AnnotatePage', () => {
+  it('opens the first tile not complete', async () => {
+    const srv = fakeServer();
+    const app = await openPage(srv);
+    button('Continue annotating').click();
+    await vi.waitFor(() => expect(srv.release).not.toBeNull());
+    srv.release!();
+    await vi.waitFor(() => expect(window.location.hash).toBe(`#/projects/1/tiles/${tiles[0]!.id}`));
+    unmount(app);
+  });
+
+  it('stays where the person went when they left while the tile was being found', async () => {
+    const srv = fakeServer();
+    const app = await openPage(srv);
+    button('Continue annotating').click();
+    await vi.waitFor(() => expect(srv.release).not.toBeNull());
+    // They go to the Train step meanwhile.
+    unmount(app);
+    window.location.hash = '#/projects/1/train';
+    srv.release!();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(window.location.hash).toBe('#/projects/1/train');
+    expect(srv.labelReads).toBe(0); // and no tile's labels are read for nothing
+  });
+});
