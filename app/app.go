@@ -6,6 +6,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/wailsapp/wails/v2"
@@ -22,14 +24,18 @@ import (
 // App is bound into the window: its exported methods are callable from the
 // page as window.go.app.App.<Method>.
 type App struct {
-	ctx  context.Context
-	inst *cli.Instance
+	ctx   context.Context
+	inst  *cli.Instance
+	files *saver
 }
 
 // Run opens the window and blocks until it is closed (by the user, or by
 // SIGINT or SIGTERM), then lets the caller close the instance.
 func Run(_ context.Context, inst *cli.Instance) error {
 	a := &App{inst: inst}
+	// One handler for the window and for files saved from it (SaveFile).
+	handler := inst.APIHandler(api.ModeDesktop)
+	a.files = &saver{api: handler, choose: a.saveDialog}
 	assets, _ := frontend.Assets()
 	inst.AddEmitter(&emitter{app: a})
 	return wails.Run(&options.App{
@@ -40,8 +46,10 @@ func Run(_ context.Context, inst *cli.Instance) error {
 		MinHeight: 600,
 		AssetServer: &assetserver.Options{
 			Assets:  assets,
-			Handler: inst.APIHandler(api.ModeDesktop), // requests not in assets: /api/…
+			Handler: handler, // requests not in assets: /api/…
 		},
+		// A bound method's error reaches the page as its message alone.
+		ErrorFormatter:   func(err error) any { return backend.ErrorMessageOrText(err) },
 		BackgroundColour: &options.RGBA{R: 247, G: 248, B: 250, A: 255},
 		// Wails itself closes the window on SIGINT and SIGTERM and then
 		// returns here, so the caller's deferred Close flushes the broker.
@@ -70,6 +78,42 @@ func (a *App) ChooseImages() ([]string, error) {
 			{DisplayName: "All files", Pattern: "*"},
 		},
 	})
+}
+
+// SaveFile asks where to save the file the API serves at apiPath (a run's
+// log, a model, a label export) and writes it there: download links save
+// nothing in this window. It returns the file's path, "" when cancelled.
+func (a *App) SaveFile(apiPath, suggestedName string) (string, error) {
+	return a.files.saveAPI(a.ctx, apiPath, suggestedName)
+}
+
+// SaveText asks where to save text the page made (a report) and writes it
+// there. It returns the file's path, "" when cancelled.
+func (a *App) SaveText(suggestedName, content string) (string, error) {
+	return a.files.saveText(suggestedName, content)
+}
+
+func (a *App) saveDialog(dir, name string) (string, error) {
+	return runtime.SaveFileDialog(a.ctx, runtime.SaveDialogOptions{
+		Title:                "Save " + name,
+		DefaultDirectory:     dir,
+		DefaultFilename:      name,
+		Filters:              saveFilters(name),
+		CanCreateDirectories: true,
+	})
+}
+
+// saveFilters offers files of name's kind first (".zip"), then any.
+func saveFilters(name string) []runtime.FileFilter {
+	ext := filepath.Ext(name)
+	if ext == "" || strings.ContainsAny(ext, "*;") {
+		return nil
+	}
+	return []runtime.FileFilter{
+		// GTK's patterns are case-sensitive.
+		{DisplayName: strings.ToUpper(ext[1:]) + " files (*" + ext + ")", Pattern: "*" + strings.ToLower(ext) + ";*" + strings.ToUpper(ext)},
+		{DisplayName: "All files", Pattern: "*"},
+	}
 }
 
 // InitialRoute is the page the window opens at (`tessera --open ROUTE`).

@@ -83,3 +83,28 @@ describe('applyInitialRoute', () => {
     expect(browser.location.hash).toBe('#/x');
   });
 });
+
+describe('nativeSaver', () => {
+  it('is there only when the app binds both SaveFile and SaveText', async () => {
+    const { nativeSaver } = await import('./desktop');
+    expect(nativeSaver({} as Window)).toBeUndefined();
+    expect(nativeSaver({ go: { app: { App: { SaveFile: async () => '' } } } } as unknown as Window)).toBeUndefined();
+    const App = {
+      SaveFile: vi.fn(async (p: string, n: string) => `/home/me/${n} from ${p}`),
+      SaveText: vi.fn(async () => ''),
+    };
+    const saver = nativeSaver({ go: { app: { App } } } as unknown as Window)!;
+    await expect(saver.saveApiFile('/api/jobs/1/model', 'm.zip')).resolves.toBe('/home/me/m.zip from /api/jobs/1/model');
+    // "" is a cancel.
+    await expect(saver.saveText('r.html', '<p>')).resolves.toBeNull();
+    expect(App.SaveText).toHaveBeenCalledWith('r.html', '<p>');
+  });
+
+  it('rejects with an Error carrying the app’s message', async () => {
+    const { nativeSaver } = await import('./desktop');
+    const App = { SaveFile: () => Promise.reject('job 1 has no log yet'), SaveText: () => Promise.reject('') };
+    const saver = nativeSaver({ go: { app: { App } } } as unknown as Window)!;
+    await expect(saver.saveApiFile('/api/jobs/1/train.log', 'l.log')).rejects.toThrow(new Error('job 1 has no log yet'));
+    await expect(saver.saveText('r.html', 'x')).rejects.toThrow(new Error('the file could not be saved'));
+  });
+});

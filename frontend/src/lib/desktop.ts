@@ -12,6 +12,13 @@ export interface WailsApp {
   InitialRoute?(): Promise<string>;
   /** Opens the native file dialog: absolute paths, empty when cancelled. */
   ChooseImages?(): Promise<string[]>;
+  /**
+   * Opens the native save dialog, then writes there the file the API serves
+   * at apiPath (an /api/… path): the file's path, "" when cancelled.
+   */
+  SaveFile?(apiPath: string, suggestedName: string): Promise<string>;
+  /** Opens the native save dialog, then writes content there: the path, "" when cancelled. */
+  SaveText?(suggestedName: string, content: string): Promise<string>;
 }
 
 /** The Wails event carrying the absolute paths of files dropped on the window. */
@@ -73,6 +80,42 @@ export function imageChooser(win: Window = window): (() => Promise<string[]>) | 
     const paths: unknown = await choose.call(app);
     return stringList(paths);
   };
+}
+
+/**
+ * Saving through the desktop's native dialog. Each call resolves to the saved
+ * file's path, or null when the user cancelled; it rejects with an Error
+ * carrying the backend's message.
+ */
+export interface NativeSaver {
+  /** Saves the file the API serves at apiPath (an /api/… path, with its query). */
+  saveApiFile(apiPath: string, suggestedName: string): Promise<string | null>;
+  /** Saves text the page made (a report). */
+  saveText(suggestedName: string, content: string): Promise<string | null>;
+}
+
+/** The desktop's native file saving, or undefined in a browser (or an app without it). */
+export function nativeSaver(win: Window = window): NativeSaver | undefined {
+  const app = win.go?.app?.App;
+  const saveFile = app?.SaveFile;
+  const saveText = app?.SaveText;
+  if (typeof saveFile !== 'function' || typeof saveText !== 'function') return undefined;
+  return {
+    saveApiFile: (apiPath, name) => savedPath(() => saveFile.call(app, apiPath, name)),
+    saveText: (name, content) => savedPath(() => saveText.call(app, name, content)),
+  };
+}
+
+async function savedPath(call: () => Promise<unknown>): Promise<string | null> {
+  let path: unknown;
+  try {
+    path = await call();
+  } catch (e) {
+    // Wails rejects a bound method's error with its message, a string.
+    if (e instanceof Error) throw e;
+    throw new Error(typeof e === 'string' && e !== '' ? e : 'the file could not be saved');
+  }
+  return typeof path === 'string' && path !== '' ? path : null;
 }
 
 function stringList(v: unknown): string[] {
