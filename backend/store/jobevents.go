@@ -253,6 +253,10 @@ func (d *DB) applyStatus(ctx context.Context, tx *sql.Tx, e jobproto.StatusEvent
 	if outOfRange(out, "status", e.JobID, int64(e.Attempt), e.Seq, code) {
 		return nil
 	}
+	if !jobproto.ValidStatus(e.Status) { // only the spec's states, and CANCELLED
+		out.Dropped = append(out.Dropped, fmt.Errorf("status event of job %q: %q is not a job state", cleanText(e.JobID), cleanText(e.Status)))
+		return nil
+	}
 	var status string
 	var attempt int
 	// Locked until the batch commits: the app's FinishJob may end the job

@@ -252,3 +252,21 @@ func TestAnAgentsBadTextOrNumberDoesNotHoldBackItsBatch(t *testing.T) {
 		}
 	})
 }
+
+// Only the spec's job states (and CANCELLED) are stored: an agent's
+// unknown state is dropped and said so, and the job keeps its own.
+func TestAnUnknownJobStateIsNotStored(t *testing.T) {
+	ctx := context.Background()
+	eachDB(t, func(t *testing.T, db *store.DB, _ string) {
+		newJob(t, db, "j")
+		applied, err := db.ApplyJobEvents(ctx, store.JobEvents{Statuses: []jobproto.StatusEvent{
+			{JobID: "j", Attempt: 1, Seq: 1, Status: "RUNNING", Time: time.Now()},
+		}})
+		if err != nil || len(applied.Dropped) != 1 || !strings.Contains(applied.Dropped[0].Error(), `"RUNNING" is not a job state`) {
+			t.Fatalf("%+v %v", applied, err)
+		}
+		if j, _ := db.FindJob(ctx, "j"); j.Status != jobproto.StatusPending {
+			t.Fatalf("job is %s", j.Status)
+		}
+	})
+}
