@@ -91,6 +91,9 @@ func TestTrainFollowsAJobToTheEnd(t *testing.T) {
 	var states []string
 	for _, tr := range d.Transitions {
 		states = append(states, tr.Status)
+		if tr.Reason == "" { // every change is stored with its reason
+			t.Errorf("the change to %s has no reason", tr.Status)
+		}
 	}
 	if strings.Join(states, ",") != "PENDING,STARTED,PROCESSING,COMPLETED" || len(d.Metrics) != 3 {
 		t.Fatalf("transitions %v, %d metrics", states, len(d.Metrics))

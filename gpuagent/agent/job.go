@@ -135,7 +135,8 @@ func (j *job) run() outcome {
 	stopTicks := j.keepAlive()
 	defer stopTicks()
 
-	if err := j.ev.Status(jobproto.StatusEvent{Status: jobproto.StatusStarted}); err != nil {
+	started := fmt.Sprintf("agent %s took the job (attempt %d); fetching the training set", j.a.cfg.Name, j.attempt)
+	if err := j.ev.Status(jobproto.StatusEvent{Status: jobproto.StatusStarted, Reason: started}); err != nil {
 		return j.interrupted(err)
 	}
 	tr, ok := j.a.cfg.trainer(j.m.Trainer)

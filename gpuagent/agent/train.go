@@ -63,7 +63,7 @@ func (j *job) train(tr Trainer, cfg map[string]any) outcome {
 	go func() { exited <- cmd.Wait() }()
 	// PROCESSING before any of the trainer's lines; a failure to publish
 	// stops it.
-	if err := j.ev.Status(jobproto.StatusEvent{Status: jobproto.StatusProcessing}); err != nil {
+	if err := j.ev.Status(jobproto.StatusEvent{Status: jobproto.StatusProcessing, Reason: "trainer " + tr.Info().Name + " started"}); err != nil {
 		j.cancel(errConnLost)
 	}
 
@@ -207,7 +207,8 @@ func (j *job) complete() outcome {
 		return outcome{silent: true}
 	}
 	j.ev.Agentf("uploaded %d files (%d bytes)", st.Files, st.Bytes)
-	return outcome{st: jobproto.StatusEvent{Status: jobproto.StatusCompleted}}
+	return outcome{st: jobproto.StatusEvent{Status: jobproto.StatusCompleted,
+		Reason: fmt.Sprintf("trainer finished; %d result files uploaded", st.Files)}}
 }
 
 // keepLog uploads train.log of a job that did not complete; a failure is
