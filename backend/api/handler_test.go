@@ -37,6 +37,14 @@ func newServer(t *testing.T) *httptest.Server {
 // newServerWithImages is newServer with its image tiler running.
 func newServerWithImages(t *testing.T) (*httptest.Server, *images.Service) {
 	t.Helper()
+	srv, imgs, _ := newServerWith(t, nil)
+	return srv, imgs
+}
+
+// newServerWith is newServerWithImages whose config more may complete
+// (the training side) over the same database and data folder.
+func newServerWith(t *testing.T, more func(cfg *api.Config, db *store.DB, layout backend.Layout)) (*httptest.Server, *images.Service, *store.DB) {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	db, err := store.Open(ctx, filepath.Join(dir, "tessera.db"))
@@ -53,16 +61,19 @@ func newServerWithImages(t *testing.T) (*httptest.Server, *images.Service) {
 		}
 	}
 	imgs := images.New(db, backend.Layout{Root: dir}, hub)
-	h := api.NewHandler(api.Config{
+	cfg := api.Config{
 		Projects: &projects.Service{Store: db, Layout: backend.Layout{Root: dir}, Emitter: hub},
 		Images:   imgs, Labels: &annotate.Service{Store: db, Layout: backend.Layout{Root: dir}, Emitter: hub},
 		Auth: as, Hub: hub, Mode: api.ModeServer, Version: "test",
-	})
-	srv := httptest.NewServer(h)
+	}
+	if more != nil {
+		more(&cfg, db, backend.Layout{Root: dir})
+	}
+	srv := httptest.NewServer(api.NewHandler(cfg))
 	ctx, cancel := context.WithCancel(context.Background())
 	go imgs.Run(ctx)
 	t.Cleanup(func() { srv.Close(); cancel(); imgs.Wait() })
-	return srv, imgs
+	return srv, imgs, db
 }
 
 type client struct {
