@@ -63,6 +63,7 @@ func TestRolesOnTraining(t *testing.T) {
 		{auth.ConfigureTrain, "POST", pid + "/jobs", map[string]any{"pool": "gpu", "pipeline_id": "pl"}},
 		{auth.CreatePipeline, "POST", pid + "/jobs", map[string]any{"pool": "gpu"}},
 		{auth.CreatePipeline, "POST", pid + "/models", nil},
+		{auth.ConfigureTrain, "POST", "/api/jobs/nope/cancel", nil},
 		{auth.DeleteJobs, "DELETE", "/api/jobs/job", nil},
 	}
 	for _, r := range backend.Roles {
