@@ -22,7 +22,7 @@ func TestJobCompletes(t *testing.T) {
 		Config: map[string]any{"epochs": 3, "class_iou": true}}, "")
 
 	done := w.waitStatus(30*time.Second, 1, jobproto.StatusCompleted)
-	if done.Progress != 1 || done.Worker != "happy" || done.Reason != "" {
+	if done.Progress != 1 || done.Worker != "happy" || !strings.Contains(done.Reason, "result files uploaded") {
 		t.Errorf("COMPLETED event: %+v", done)
 	}
 	if got := w.statusList(); got != "1:STARTED 1:PROCESSING 1:COMPLETED" {

@@ -172,7 +172,7 @@ func TestBinaryGPUTrainerResumesAndExports(t *testing.T) {
 func TestBinaryCPUTrainerResumesAfterAgentKill(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	cfg := map[string]any{"epochs": 3, "batch_size": 4, "input_size": "64", "width": 4, "seed": 2}
+	cfg := map[string]any{"epochs": 3, "batch_size": 4, "input_size": "64", "model_architecture": "unet-small", "seed": 2}
 	killAndResume(t, e, "c1", "cpu", cfg, synth.Options{Tiles: 12, Val: 3, Size: 64, Classes: 2, Seed: 4, Unlabelled: true},
 		"--no-gpu-trainer")
 	for _, name := range []string{"models/best.safetensors", "models/model.json", "metrics.json", "predictions/tile_011.png"} {
