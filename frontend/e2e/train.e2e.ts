@@ -268,7 +268,7 @@ describe('training in the browser', () => {
     const job = await api<{ id: string }>(page, 'POST', `/api/projects/${id}/jobs`, {
       worker: 'local',
       trainer: 'cpu',
-      config: { epochs: 2, input_size: '64', width: 4 },
+      config: { epochs: 2, input_size: '64', model_architecture: 'unet-small' },
     });
     await expect
       .poll(async () => (await api<{ job: { status: string } }>(page, 'GET', `/api/jobs/${job.id}`)).job.status, { timeout: 90_000 })
