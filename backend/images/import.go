@@ -43,7 +43,7 @@ func (s *Service) ImportPaths(ctx context.Context, projectID int64, paths []stri
 	}
 	res := newResult()
 	for _, path := range paths {
-		files, err := expand(path)
+		files, err := expand(path, s.Layout.Root)
 		if err != nil {
 			res.Failed = append(res.Failed, backend.ImportFailure{Path: path, Error: err.Error()})
 			continue
@@ -310,7 +310,10 @@ func cleanName(name string) string {
 
 // expand lists the image files of a path: itself if a file, its images
 // (recursively, hidden folders skipped) if a folder.
-func expand(path string) ([]string, error) {
+// expand lists the image files of path (itself, or a folder's, recursively).
+// Hidden folders and Tessera's own data folder (dataRoot) are skipped: a
+// folder holding the data folder would import its tiles as new images.
+func expand(path, dataRoot string) ([]string, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, backend.Errorf(backend.EINVALID, "cannot read: %v", unwrapPathError(err))
@@ -318,12 +321,15 @@ func expand(path string) ([]string, error) {
 	if !fi.IsDir() {
 		return []string{path}, nil
 	}
+	if sameDir(path, dataRoot) {
+		return nil, backend.Errorf(backend.EINVALID, "that is Tessera's own data folder")
+	}
 	var files []string
 	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil // an unreadable subfolder does not stop the rest
 		}
-		if d.IsDir() && p != path && strings.HasPrefix(d.Name(), ".") {
+		if d.IsDir() && p != path && (strings.HasPrefix(d.Name(), ".") || sameDir(p, dataRoot)) {
 			return filepath.SkipDir
 		}
 		if d.Type().IsRegular() && IsImageName(d.Name()) {
@@ -387,4 +393,17 @@ func bytesText(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
+}
+
+// sameDir reports whether a and b are the same folder.
+func sameDir(a, b string) bool {
+	if b == "" {
+		return false
+	}
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Stat(b)
+	return err == nil && os.SameFile(fa, fb)
 }
