@@ -530,13 +530,7 @@ func TestDeleteWhileTilingLeavesNothing(t *testing.T) {
 	ctx := context.Background()
 	fx := newFixture(t)
 	m := importPattern(t, fx, "big.png", 3000, 2000)
-	started := make(chan struct{})
-	var once sync.Once
-	tiled := make(chan error, 1)
-	go func() {
-		tiled <- fx.svc.TileImage(ctx, m.ID, func(done, total int) { once.Do(func() { close(started) }) })
-	}()
-	<-started
+	tiled := tileInBackground(ctx, fx, m)
 	if err := fx.svc.DeleteImage(ctx, m.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -570,13 +564,7 @@ func TestDeletingAProjectStopsItsTilings(t *testing.T) {
 	ctx := context.Background()
 	fx := newFixture(t)
 	m := importPattern(t, fx, "big.png", 3000, 2000)
-	started := make(chan struct{})
-	var once sync.Once
-	tiled := make(chan error, 1)
-	go func() {
-		tiled <- fx.svc.TileImage(ctx, m.ID, func(done, total int) { once.Do(func() { close(started) }) })
-	}()
-	<-started
+	tiled := tileInBackground(ctx, fx, m)
 	if err := fx.projects.DeleteProject(ctx, fx.project.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -595,4 +583,17 @@ func TestDeletingAProjectStopsItsTilings(t *testing.T) {
 	if err := fx.svc.TileImage(ctx, m.ID, nil); backend.ErrorCode(err) != backend.ENOTFOUND {
 		t.Fatalf("tiling an image of a deleted project: %v", err)
 	}
+}
+
+// tileInBackground starts tiling m and returns once the first tile is
+// written; the channel gets TileImage's answer.
+func tileInBackground(ctx context.Context, fx *fixture, m *backend.Image) <-chan error {
+	started := make(chan struct{})
+	var once sync.Once
+	tiled := make(chan error, 1)
+	go func() {
+		tiled <- fx.svc.TileImage(ctx, m.ID, func(done, total int) { once.Do(func() { close(started) }) })
+	}()
+	<-started
+	return tiled
 }
