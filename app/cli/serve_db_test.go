@@ -127,4 +127,3 @@ func (c *apiClient) waitFor(done func() bool) {
 		}
 	}
 }
-
