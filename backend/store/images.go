@@ -192,6 +192,9 @@ func (d *DB) FinishTiling(ctx context.Context, m *backend.Image, tiles []backend
 	// tiles no longer there go, annotations and time spent, so progress
 	// counts no more tiles than there are. Their label files stay on disk.
 	gone := `SELECT tile_name FROM annotations WHERE image_id = ? AND tile_name NOT IN (SELECT name FROM tiles WHERE image_id = ?)`
+	if err := d.lockAnnotations(ctx, tx, m.ID); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, d.rebind(`DELETE FROM annotation_time
 		WHERE project_id = (SELECT project_id FROM images WHERE id = ?) AND tile_name IN (`+gone+`)`), m.ID, m.ID, m.ID); err != nil {
 		return err
@@ -211,6 +214,15 @@ func (d *DB) DeleteImage(ctx context.Context, id int64) error {
 		return err
 	}
 	defer tx.Rollback()
+	// The image row, then its annotations, before annotation_time: the
+	// order a save takes them in (PostgreSQL would otherwise deadlock a
+	// save racing the deletion).
+	if _, err := tx.ExecContext(ctx, d.rebind(`SELECT id FROM images WHERE id = ?`+d.forUpdate()), id); err != nil {
+		return err
+	}
+	if err := d.lockAnnotations(ctx, tx, id); err != nil {
+		return err
+	}
 	// annotation_time is keyed by tile name, not image: the names are its
 	// tiles' and its annotations' (a tile tiled away may still have one).
 	if _, err := tx.ExecContext(ctx, d.rebind(`DELETE FROM annotation_time
@@ -288,4 +300,12 @@ func (d *DB) AllTiles(ctx context.Context, imageID int64) ([]*backend.Tile, erro
 func (d *DB) AllImages(ctx context.Context, projectID int64) ([]*backend.Image, error) {
 	ms, _, err := d.FindImages(ctx, projectID, 0, math.MaxInt32)
 	return ms, err
+}
+
+// lockAnnotations locks an image's annotations rows (PostgreSQL; SQLite's
+// transactions are serial) ahead of annotation_time, in the order
+// SaveAnnotation takes them.
+func (d *DB) lockAnnotations(ctx context.Context, tx *sql.Tx, imageID int64) error {
+	_, err := tx.ExecContext(ctx, d.rebind(`SELECT tile_name FROM annotations WHERE image_id = ?`+d.forUpdate()), imageID)
+	return err
 }
