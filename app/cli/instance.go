@@ -49,6 +49,8 @@ type Instance struct {
 	closeOnce      sync.Once
 	closeErr       error
 	closing        atomic.Bool
+	idOnce         sync.Once
+	id             string // appID
 }
 
 // quietWhenClosing drops the "context canceled" reports of background

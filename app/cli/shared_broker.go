@@ -2,7 +2,7 @@ package cli
 
 import (
 	"context"
-	"crypto/sha256"
+	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -40,7 +40,7 @@ func (i *Instance) connectBroker(ctx context.Context, n natsFlags, listen, token
 	if listen != "" {
 		return backend.Errorf(backend.EINVALID, "--agents-listen and --nats do not go together: agents connect to the outside broker")
 	}
-	b, err := broker.Dial(ctx, n.url, n.token)
+	b, err := broker.Dial(ctx, n.url, n.token, i.Layout.BrokerDir())
 	if err != nil {
 		return fmt.Errorf("broker: %w", err)
 	}
@@ -48,16 +48,23 @@ func (i *Instance) connectBroker(ctx context.Context, n natsFlags, listen, token
 	return nil
 }
 
-// appID names this app on a shared broker: the same on every start of the
-// same data folder on the same computer.
+// appID names this app on a shared broker: made at random once and kept
+// in the app's broker folder, so lab PCs cloned from one disk image differ.
 func (i *Instance) appID() string {
-	host, _ := os.Hostname()
-	root, err := filepath.Abs(i.Layout.Root)
-	if err != nil {
-		root = i.Layout.Root
-	}
-	sum := sha256.Sum256([]byte(host + "\x00" + root))
-	return hex.EncodeToString(sum[:6])
+	i.idOnce.Do(func() {
+		path := filepath.Join(i.Layout.BrokerDir(), "app-id")
+		if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) == 12 {
+			i.id = strings.TrimSpace(string(b))
+			return
+		}
+		buf := make([]byte, 6)
+		rand.Read(buf)
+		i.id = hex.EncodeToString(buf)
+		if err := os.WriteFile(path, []byte(i.id+"\n"), 0o600); err != nil {
+			i.Logf("broker: keep this app's id: %v", err)
+		}
+	})
+	return i.id
 }
 
 // localWorker is the name and pool of this app's in-process worker.

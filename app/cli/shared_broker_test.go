@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tessera-lab/tessera/backend"
@@ -28,8 +29,10 @@ func TestTwoAppsShareAnOutsideBroker(t *testing.T) {
 	fake := []agent.Trainer{agent.ProcessTrainer{Path: bin, TrainerInfo: jobproto.TrainerInfo{Name: "fake", ConfigSchema: fakeSchema}}}
 
 	var apps []*Instance
+	var datas []string
 	for range 2 {
 		data := t.TempDir()
+		datas = append(datas, data)
 		prepare(t, data)
 		inst, err := open(ctx, &common{data: data})
 		if err != nil {
@@ -77,8 +80,27 @@ func TestTwoAppsShareAnOutsideBroker(t *testing.T) {
 			t.Errorf("app %d offers workers %v", i, names)
 		}
 	}
-	// The outside broker keeps running when an app closes.
+	// An app on a shared broker still runs once per data folder.
+	again, err := open(ctx, &common{data: datas[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := again.connectBroker(ctx, natsFlags{url: outside.ClientURL(), token: token}, "", ""); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Errorf("a second app on the same data folder: %v", err)
+	}
+	again.Close()
+	// The outside broker keeps running when an app closes; the app keeps
+	// its id across starts.
+	id := apps[0].appID()
 	apps[0].Close()
+	reopened, err := open(ctx, &common{data: datas[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reopened.appID() != id {
+		t.Errorf("app id %s after a restart, was %s", reopened.appID(), id)
+	}
+	reopened.Close()
 	if _, err := outside.JetStream().Stream(ctx, broker.StreamEvents); err != nil {
 		t.Fatalf("the outside broker after an app closed: %v", err)
 	}

@@ -58,7 +58,7 @@ type Broker struct {
 	lock *dirLock
 
 	listening bool
-	external  string        // the outside broker's URL (Dial); srv and lock are nil
+	external  string        // the outside broker's URL (Dial); srv is nil
 	closed    chan struct{} // closed when nc is closed
 
 	closeOnce sync.Once
@@ -261,11 +261,10 @@ func (b *Broker) close() error {
 	} else if !errors.Is(err, nats.ErrConnectionClosed) {
 		b.nc.Close()
 	}
-	if b.srv == nil { // an outside broker (Dial) keeps running
-		return errors.Join(errs...)
+	if b.srv != nil { // an outside broker (Dial) keeps running
+		b.srv.Shutdown()
+		b.srv.WaitForShutdown()
 	}
-	b.srv.Shutdown()
-	b.srv.WaitForShutdown()
 	if err := b.lock.release(); err != nil {
 		errs = append(errs, fmt.Errorf("broker: release store lock: %w", err))
 	}

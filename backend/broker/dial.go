@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -14,8 +15,27 @@ import (
 // updates the streams and buckets there as Start does. The token is that
 // broker's; it must allow what the app does (a gpuagent-hosted broker's
 // token allows everything). The connection reconnects for ever; Close
-// drains it and leaves the broker running.
-func Dial(ctx context.Context, url, token string) (*Broker, error) {
+// drains it and leaves the broker running. lockDir is the app's own store
+// dir, locked as Start locks it: an app on a shared broker still runs once
+// per data folder.
+func Dial(ctx context.Context, url, token, lockDir string) (*Broker, error) {
+	if err := os.MkdirAll(lockDir, 0o700); err != nil {
+		return nil, fmt.Errorf("broker store dir: %w", err)
+	}
+	lock, err := lockStoreDir(lockDir)
+	if err != nil {
+		return nil, err
+	}
+	b, err := dial(ctx, url, token)
+	if err != nil {
+		lock.release()
+		return nil, err
+	}
+	b.lock = lock
+	return b, nil
+}
+
+func dial(ctx context.Context, url, token string) (*Broker, error) {
 	b := &Broker{closed: make(chan struct{}), external: url}
 	nc, err := Connect(ctx, url, token, "tessera-app",
 		nats.DrainTimeout(drainTimeout),
