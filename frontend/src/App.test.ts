@@ -1,9 +1,9 @@
 // @vitest-environment happy-dom
-import { flushSync, mount, unmount } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from './App.svelte';
 import { imageFixture, tilesFixture } from './images/fixtures';
 import type { Project } from './lib/api';
+import { mountTarget, settle } from './lib/test-dom';
 
 /** The images API of a fake project 1 holding one tiled 1300 × 900 image. */
 function imagesRoute(method: string, url: string): Response | null {
@@ -178,13 +178,6 @@ function fakeTessera(opts: { signedIn: boolean; role?: string; projects?: Projec
   };
 }
 
-async function settle(check: () => void) {
-  await vi.waitFor(() => {
-    flushSync();
-    check();
-  });
-}
-
 function input(root: HTMLElement, selector: string, value: string) {
   const el = root.querySelector<HTMLInputElement>(selector);
   if (!el) throw new Error(`no ${selector}`);
@@ -198,188 +191,182 @@ function submit(root: HTMLElement, selector: string) {
   form.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
 }
 
-let app: ReturnType<typeof mount> | null = null;
-let target: HTMLElement;
-
 beforeEach(() => {
   vi.stubGlobal('EventSource', undefined);
   window.location.hash = '';
-  target = document.createElement('div');
-  document.body.appendChild(target);
 });
 
 afterEach(() => {
-  if (app) unmount(app);
-  app = null;
-  target.remove();
   vi.unstubAllGlobals();
 });
+
+const dom = mountTarget();
 
 describe('App', () => {
   it('signs in, validates and creates a project', async () => {
     vi.stubGlobal('fetch', fakeTessera({ signedIn: false }));
-    app = mount(App, { target });
+    dom.mount(App, {});
 
-    await settle(() => expect(target.textContent).toContain('Sign in'));
-    input(target, 'input[name=name]', 'admin');
-    input(target, 'input[name=password]', 'wrong');
-    submit(target, 'form');
-    await settle(() => expect(target.querySelector('[role=alert]')?.textContent).toBe('wrong name or password'));
+    await settle(() => expect(dom.target.textContent).toContain('Sign in'));
+    input(dom.target, 'input[name=name]', 'admin');
+    input(dom.target, 'input[name=password]', 'wrong');
+    submit(dom.target, 'form');
+    await settle(() => expect(dom.target.querySelector('[role=alert]')?.textContent).toBe('wrong name or password'));
 
-    input(target, 'input[name=password]', 'pw');
-    submit(target, 'form');
-    await settle(() => expect(target.textContent).toContain('No projects yet'));
-    expect(target.querySelector('.nav-user')?.textContent).toContain('admin');
-    expect(target.querySelector('.nav-user')?.textContent).toContain('Admin');
+    input(dom.target, 'input[name=password]', 'pw');
+    submit(dom.target, 'form');
+    await settle(() => expect(dom.target.textContent).toContain('No projects yet'));
+    expect(dom.target.querySelector('.nav-user')?.textContent).toContain('admin');
+    expect(dom.target.querySelector('.nav-user')?.textContent).toContain('Admin');
     expect(window.location.hash).toBe('#/projects');
 
-    submit(target, 'form.create-form');
-    await settle(() => expect(target.querySelector('[role=alert]')?.textContent).toBe('project name is required'));
+    submit(dom.target, 'form.create-form');
+    await settle(() => expect(dom.target.querySelector('[role=alert]')?.textContent).toBe('project name is required'));
 
-    input(target, '.create-form input[name=name]', '  Cells 101 ');
-    input(target, '.create-form input[name=description]', 'HeLa nuclei');
-    submit(target, 'form.create-form');
-    await settle(() => expect(target.querySelector('.project-list')?.textContent).toContain('Cells 101'));
-    expect(target.querySelector('.project-list')?.textContent).toContain('HeLa nuclei');
+    input(dom.target, '.create-form input[name=name]', '  Cells 101 ');
+    input(dom.target, '.create-form input[name=description]', 'HeLa nuclei');
+    submit(dom.target, 'form.create-form');
+    await settle(() => expect(dom.target.querySelector('.project-list')?.textContent).toContain('Cells 101'));
+    expect(dom.target.querySelector('.project-list')?.textContent).toContain('HeLa nuclei');
 
-    input(target, '.create-form input[name=name]', 'Cells 101');
-    submit(target, 'form.create-form');
+    input(dom.target, '.create-form input[name=name]', 'Cells 101');
+    submit(dom.target, 'form.create-form');
     await settle(() =>
-      expect(target.querySelector('[role=alert]')?.textContent).toBe('a project named "Cells 101" already exists'),
+      expect(dom.target.querySelector('[role=alert]')?.textContent).toBe('a project named "Cells 101" already exists'),
     );
   });
 
   it('shows the training form built from the trainer’s schema, and the runs', async () => {
     vi.stubGlobal('fetch', fakeTessera({ signedIn: true }));
     window.location.hash = '#/projects';
-    app = mount(App, { target });
-    await settle(() => expect(target.textContent).toContain('No projects yet'));
-    input(target, '.create-form input[name=name]', 'Cells 101');
-    submit(target, 'form.create-form');
-    await settle(() => expect(target.querySelector('.project-list')).not.toBeNull());
+    dom.mount(App, {});
+    await settle(() => expect(dom.target.textContent).toContain('No projects yet'));
+    input(dom.target, '.create-form input[name=name]', 'Cells 101');
+    submit(dom.target, 'form.create-form');
+    await settle(() => expect(dom.target.querySelector('.project-list')).not.toBeNull());
 
     window.location.hash = '#/projects/1/train';
     window.dispatchEvent(new HashChangeEvent('hashchange'));
-    await settle(() => expect(target.querySelector('.worker-card')?.textContent).toContain('NVIDIA RTX 4090 (24 GB)'));
-    expect(target.querySelector('h1')?.textContent).toBe('Train');
-    expect(target.querySelector('.worker-card')?.textContent).toContain('Online');
-    expect(target.querySelector('.dataset-count')?.textContent).toContain('1 tile is complete');
-    await settle(() => expect(target.querySelector('#cfg-epochs')).not.toBeNull());
-    expect(target.querySelector('.config-form')?.textContent).toContain('Number of complete passes through the training data');
+    await settle(() => expect(dom.target.querySelector('.worker-card')?.textContent).toContain('NVIDIA RTX 4090 (24 GB)'));
+    expect(dom.target.querySelector('h1')?.textContent).toBe('Train');
+    expect(dom.target.querySelector('.worker-card')?.textContent).toContain('Online');
+    expect(dom.target.querySelector('.dataset-count')?.textContent).toContain('1 tile is complete');
+    await settle(() => expect(dom.target.querySelector('#cfg-epochs')).not.toBeNull());
+    expect(dom.target.querySelector('.config-form')?.textContent).toContain('Number of complete passes through the training data');
     // The client finds a bad number at once…
-    input(target, '#cfg-epochs', '0');
-    await settle(() => expect(target.querySelector('[data-field=epochs] .field-error')?.textContent).toBe('Epochs must be at least 1'));
-    expect(target.querySelector<HTMLButtonElement>('button[type=submit]')?.disabled).toBe(true);
+    input(dom.target, '#cfg-epochs', '0');
+    await settle(() => expect(dom.target.querySelector('[data-field=epochs] .field-error')?.textContent).toBe('Epochs must be at least 1'));
+    expect(dom.target.querySelector<HTMLButtonElement>('button[type=submit]')?.disabled).toBe(true);
     // …the server what only it knows.
-    input(target, '#cfg-epochs', '5');
-    input(target, '#cfg-learning_rate', '0.9');
+    input(dom.target, '#cfg-epochs', '5');
+    input(dom.target, '#cfg-learning_rate', '0.9');
     await settle(() =>
-      expect(target.querySelector('[data-field=learning_rate] .field-error')?.textContent).toBe('Learning Rate is too large for this trainer'),
+      expect(dom.target.querySelector('[data-field=learning_rate] .field-error')?.textContent).toBe('Learning Rate is too large for this trainer'),
     );
-    expect(target.querySelector('[data-field=epochs] .field-error')).toBeNull();
-    input(target, '#cfg-learning_rate', '0.01');
-    await settle(() => expect(target.querySelector<HTMLButtonElement>('button[type=submit]')?.disabled).toBe(false));
-    expect(target.querySelector('.field-error')).toBeNull();
+    expect(dom.target.querySelector('[data-field=epochs] .field-error')).toBeNull();
+    input(dom.target, '#cfg-learning_rate', '0.01');
+    await settle(() => expect(dom.target.querySelector<HTMLButtonElement>('button[type=submit]')?.disabled).toBe(false));
+    expect(dom.target.querySelector('.field-error')).toBeNull();
 
     window.location.hash = '#/projects/1/monitor';
     window.dispatchEvent(new HashChangeEvent('hashchange'));
-    await settle(() => expect(target.querySelector('.jobs-table')?.textContent).toContain('Run 71953ea5'));
-    expect(target.querySelector('.jobs-table')?.textContent).toContain('0.610');
-    expect(target.querySelector('.jobs-table')?.textContent).toContain('Completed');
-    expect(target.querySelector('.jobs-table')?.textContent).toContain('2 min 00 s');
+    await settle(() => expect(dom.target.querySelector('.jobs-table')?.textContent).toContain('Run 71953ea5'));
+    expect(dom.target.querySelector('.jobs-table')?.textContent).toContain('0.610');
+    expect(dom.target.querySelector('.jobs-table')?.textContent).toContain('Completed');
+    expect(dom.target.querySelector('.jobs-table')?.textContent).toContain('2 min 00 s');
 
     window.location.hash = '#/projects/99/images';
     window.dispatchEvent(new HashChangeEvent('hashchange'));
-    await settle(() => expect(target.textContent).toContain('Project not found'));
+    await settle(() => expect(dom.target.textContent).toContain('Project not found'));
   });
 
   it('lets assistants add runs to existing pipelines only', async () => {
     vi.stubGlobal('fetch', fakeTessera({ signedIn: true, role: 'assistant', projects: [project1] }));
     window.location.hash = '#/projects/1/train';
-    app = mount(App, { target });
-    await settle(() => expect(target.textContent).toContain('There is no pipeline yet. A teacher starts the first one'));
-    expect(target.querySelector('input[name=pipeline-mode]')).toBeNull();
-    expect(target.querySelector('input[name=pipeline-name]')).toBeNull();
-    await settle(() => expect(target.querySelector('.start-summary')?.textContent).toContain('Choose a pipeline.'));
-    expect(target.querySelector<HTMLButtonElement>('button[type=submit]')?.disabled).toBe(true);
+    dom.mount(App, {});
+    await settle(() => expect(dom.target.textContent).toContain('There is no pipeline yet. A teacher starts the first one'));
+    expect(dom.target.querySelector('input[name=pipeline-mode]')).toBeNull();
+    expect(dom.target.querySelector('input[name=pipeline-name]')).toBeNull();
+    await settle(() => expect(dom.target.querySelector('.start-summary')?.textContent).toContain('Choose a pipeline.'));
+    expect(dom.target.querySelector<HTMLButtonElement>('button[type=submit]')?.disabled).toBe(true);
   });
 
   it('tells students who starts training', async () => {
     vi.stubGlobal('fetch', fakeTessera({ signedIn: true, role: 'student', projects: [project1] }));
     window.location.hash = '#/projects/1/train';
-    app = mount(App, { target });
-    await settle(() => expect(target.textContent).toContain('Training runs are started by your teacher or an assistant'));
-    expect(target.querySelector('.config-form')).toBeNull();
-    expect(target.querySelector('button[type=submit]')).toBeNull();
+    dom.mount(App, {});
+    await settle(() => expect(dom.target.textContent).toContain('Training runs are started by your teacher or an assistant'));
+    expect(dom.target.querySelector('.config-form')).toBeNull();
+    expect(dom.target.querySelector('button[type=submit]')).toBeNull();
   });
 
   it('lists a project’s images and opens a tile with its neighbours', async () => {
     vi.stubGlobal('fetch', fakeTessera({ signedIn: true }));
     window.location.hash = '#/projects';
-    app = mount(App, { target });
-    await settle(() => expect(target.textContent).toContain('No projects yet'));
-    input(target, '.create-form input[name=name]', 'Cells 101');
-    submit(target, 'form.create-form');
-    await settle(() => expect(target.querySelector('.project-list')).not.toBeNull());
+    dom.mount(App, {});
+    await settle(() => expect(dom.target.textContent).toContain('No projects yet'));
+    input(dom.target, '.create-form input[name=name]', 'Cells 101');
+    submit(dom.target, 'form.create-form');
+    await settle(() => expect(dom.target.querySelector('.project-list')).not.toBeNull());
 
     window.location.hash = '#/projects/1/images';
     window.dispatchEvent(new HashChangeEvent('hashchange'));
-    await settle(() => expect(target.querySelector('.image-card')).not.toBeNull());
-    const card = target.querySelector('.image-card')!;
+    await settle(() => expect(dom.target.querySelector('.image-card')).not.toBeNull());
+    const card = dom.target.querySelector('.image-card')!;
     expect(card.textContent).toContain('slide.png');
     expect(card.textContent).toContain('1300 × 900');
     expect(card.textContent).toContain('Ready');
     expect(card.textContent).toContain('6 tiles');
     expect(card.querySelector('a.image-name')?.getAttribute('href')).toBe('#/projects/1/images/1');
-    expect(target.textContent).toContain('Choose images…');
-    expect(target.querySelector('.not-built')).toBeNull();
+    expect(dom.target.textContent).toContain('Choose images…');
+    expect(dom.target.querySelector('.not-built')).toBeNull();
 
     window.location.hash = '#/projects/1/tiles/101';
     window.dispatchEvent(new HashChangeEvent('hashchange'));
-    await settle(() => expect(target.querySelector('.tile-image')).not.toBeNull());
-    expect(target.querySelector('h1')?.textContent).toBe('Tile r0_c1');
-    expect(target.querySelector('.tile-image')?.getAttribute('src')).toBe('/api/tiles/101/image');
-    const links = [...target.querySelectorAll<HTMLAnchorElement>('.tile-nav a')].map((a) => [a.textContent, a.getAttribute('href')]);
+    await settle(() => expect(dom.target.querySelector('.tile-image')).not.toBeNull());
+    expect(dom.target.querySelector('h1')?.textContent).toBe('Tile r0_c1');
+    expect(dom.target.querySelector('.tile-image')?.getAttribute('src')).toBe('/api/tiles/101/image');
+    const links = [...dom.target.querySelectorAll<HTMLAnchorElement>('.tile-nav a')].map((a) => [a.textContent, a.getAttribute('href')]);
     expect(links).toEqual([
       ['← Previous tile', '#/projects/1/tiles/100'],
       ['Next tile →', '#/projects/1/tiles/102'],
     ]);
-    expect(target.querySelector('.nav-steps a[aria-current]')?.textContent).toContain('Annotate');
+    expect(dom.target.querySelector('.nav-steps a[aria-current]')?.textContent).toContain('Annotate');
     // The labels are drawn; the one whose class the schema lacks is grey, with a warning.
-    await settle(() => expect(target.querySelectorAll('g.label')).toHaveLength(2));
-    expect(target.querySelector('g.label.unknown')?.getAttribute('data-class')).toBe('ghost');
-    expect(target.querySelector('.editor-side .warn')?.textContent).toContain('1 label has a class not in the schema');
-    expect(target.querySelector('.problems')?.textContent).toContain('class not in the schema');
-    expect([...target.querySelectorAll('.class-picker button')].map((b) => b.textContent?.replace(/\s+/g, ' ').trim())).toEqual([
+    await settle(() => expect(dom.target.querySelectorAll('g.label')).toHaveLength(2));
+    expect(dom.target.querySelector('g.label.unknown')?.getAttribute('data-class')).toBe('ghost');
+    expect(dom.target.querySelector('.editor-side .warn')?.textContent).toContain('1 label has a class not in the schema');
+    expect(dom.target.querySelector('.problems')?.textContent).toContain('class not in the schema');
+    expect([...dom.target.querySelectorAll('.class-picker button')].map((b) => b.textContent?.replace(/\s+/g, ' ').trim())).toEqual([
       '1 Cell',
       '2 Nucleus',
     ]);
-    expect(target.querySelector('.save-state')?.textContent?.trim()).toBe('Saved');
+    expect(dom.target.querySelector('.save-state')?.textContent?.trim()).toBe('Saved');
   });
 
   it('shows the Annotate step: images with progress, classes, export', async () => {
     vi.stubGlobal('fetch', fakeTessera({ signedIn: true }));
     window.location.hash = '#/projects';
-    app = mount(App, { target });
-    await settle(() => expect(target.textContent).toContain('No projects yet'));
-    input(target, '.create-form input[name=name]', 'Cells 101');
-    submit(target, 'form.create-form');
-    await settle(() => expect(target.querySelector('.project-list')).not.toBeNull());
+    dom.mount(App, {});
+    await settle(() => expect(dom.target.textContent).toContain('No projects yet'));
+    input(dom.target, '.create-form input[name=name]', 'Cells 101');
+    submit(dom.target, 'form.create-form');
+    await settle(() => expect(dom.target.querySelector('.project-list')).not.toBeNull());
 
     window.location.hash = '#/projects/1/annotate';
     window.dispatchEvent(new HashChangeEvent('hashchange'));
-    await settle(() => expect(target.querySelector('.annotate-image')).not.toBeNull());
-    const row = target.querySelector('.annotate-image')!;
+    await settle(() => expect(dom.target.querySelector('.annotate-image')).not.toBeNull());
+    const row = dom.target.querySelector('.annotate-image')!;
     expect(row.textContent).toContain('slide.png');
     expect(row.textContent).toContain('1 of 6 tiles complete, 1 more labelled');
     expect(row.querySelector('button')?.textContent?.trim()).toBe('Continue annotating');
-    expect(target.querySelector('.progress-panel')?.textContent).toContain('1 / 6 tiles complete');
-    expect(target.querySelector('.class-counts')?.textContent).toContain('Cell');
-    expect(target.querySelector('table.users')?.textContent).toContain('2 min');
+    expect(dom.target.querySelector('.progress-panel')?.textContent).toContain('1 / 6 tiles complete');
+    expect(dom.target.querySelector('.class-counts')?.textContent).toContain('Cell');
+    expect(dom.target.querySelector('table.users')?.textContent).toContain('2 min');
     // Admins edit classes.
-    expect(target.querySelectorAll('.class-row')).toHaveLength(2);
-    expect(target.querySelector('form.add-class')).not.toBeNull();
-    const exports = [...target.querySelectorAll<HTMLAnchorElement>('.export-buttons a')].map((a) => a.getAttribute('href'));
+    expect(dom.target.querySelectorAll('.class-row')).toHaveLength(2);
+    expect(dom.target.querySelector('form.add-class')).not.toBeNull();
+    const exports = [...dom.target.querySelectorAll<HTMLAnchorElement>('.export-buttons a')].map((a) => a.getAttribute('href'));
     expect(exports).toEqual([
       '/api/projects/1/export?format=masks&per=tile',
       '/api/projects/1/export?format=django-labeller&per=tile',
@@ -391,12 +378,12 @@ describe('App', () => {
     const project = { id: 1, name: 'Cells 101', description: '', created_at: '2026-11-27T04:00:00Z', updated_at: '2026-11-27T04:00:00Z' };
     vi.stubGlobal('fetch', fakeTessera({ signedIn: true, role: 'student', projects: [project] }));
     window.location.hash = '#/projects/1/annotate';
-    app = mount(App, { target });
-    await settle(() => expect(target.querySelector('.annotate-image')).not.toBeNull());
-    expect(target.querySelectorAll('.class-row')).toHaveLength(2);
-    expect(target.querySelector('.class-row input')).toBeNull();
-    expect(target.querySelector('form.add-class')).toBeNull();
-    expect(target.querySelector('.export-panel')).toBeNull();
-    expect(target.querySelector('table.users')).toBeNull();
+    dom.mount(App, {});
+    await settle(() => expect(dom.target.querySelector('.annotate-image')).not.toBeNull());
+    expect(dom.target.querySelectorAll('.class-row')).toHaveLength(2);
+    expect(dom.target.querySelector('.class-row input')).toBeNull();
+    expect(dom.target.querySelector('form.add-class')).toBeNull();
+    expect(dom.target.querySelector('.export-panel')).toBeNull();
+    expect(dom.target.querySelector('table.users')).toBeNull();
   });
 });

@@ -1,12 +1,12 @@
 // @vitest-environment happy-dom
 // The Annotate step's way into the editor: "Continue annotating" looks for
 // the first tile not yet complete, which may take a while.
-import { flushSync, mount, unmount } from 'svelte';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { tilesFixture } from '../images/fixtures';
 import { Client, type Session } from '../lib/api';
 import { pageContext } from '../lib/context';
 import { LiveHub } from '../lib/hub';
+import { mountTarget, settle } from '../lib/test-dom';
 import AnnotatePage from './AnnotatePage.svelte';
 
 const session: Session = { user: { id: 1, name: 'ada', role: 'student', created_at: '2026-11-27T04:00:00Z' }, mode: 'server' };
@@ -47,49 +47,40 @@ function fakeServer() {
   return srv;
 }
 
-let target: HTMLElement;
-
 beforeEach(() => {
   window.location.hash = '#/projects/1/annotate';
-  target = document.createElement('div');
-  document.body.appendChild(target);
 });
 
-afterEach(() => target.remove());
+const dom = mountTarget();
 
 function button(text: string): HTMLButtonElement {
-  const b = [...target.querySelectorAll('button')].find((el) => el.textContent?.trim() === text);
+  const b = [...dom.target.querySelectorAll('button')].find((el) => el.textContent?.trim() === text);
   if (!b) throw new Error(`no button ${text}`);
   return b;
 }
 
 async function openPage(srv: ReturnType<typeof fakeServer>) {
-  const app = mount(AnnotatePage, { target, props: { projectId: 1 }, context: pageContext({ api: new Client({ fetch: srv.fetch }), hub: new LiveHub(), session }) });
-  await vi.waitFor(() => {
-    flushSync();
-    button('Continue annotating');
-  });
-  return app;
+  dom.mount(AnnotatePage, { props: { projectId: 1 }, context: pageContext({ api: new Client({ fetch: srv.fetch }), hub: new LiveHub(), session }) });
+  await settle(() => button('Continue annotating'));
 }
 
 describe('AnnotatePage', () => {
   it('opens the first tile not complete', async () => {
     const srv = fakeServer();
-    const app = await openPage(srv);
+    await openPage(srv);
     button('Continue annotating').click();
     await vi.waitFor(() => expect(srv.release).not.toBeNull());
     srv.release!();
     await vi.waitFor(() => expect(window.location.hash).toBe(`#/projects/1/tiles/${tiles[0]!.id}`));
-    unmount(app);
   });
 
   it('stays where the person went when they left while the tile was being found', async () => {
     const srv = fakeServer();
-    const app = await openPage(srv);
+    await openPage(srv);
     button('Continue annotating').click();
     await vi.waitFor(() => expect(srv.release).not.toBeNull());
     // They go to the Train step meanwhile.
-    unmount(app);
+    dom.unmount();
     window.location.hash = '#/projects/1/train';
     srv.release!();
     await new Promise((r) => setTimeout(r, 50));

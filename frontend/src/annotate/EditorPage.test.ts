@@ -2,12 +2,13 @@
 // The tile editor against a fake server: what a person sees and what is
 // sent when saving goes wrong (someone else saved, the network or the
 // session went away, the live stream came back).
-import { flushSync, mount, unmount } from 'svelte';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { flushSync } from 'svelte';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { imageFixture, tilesFixture } from '../images/fixtures';
 import { Client, type Project, type Session } from '../lib/api';
 import { LiveHub } from '../lib/hub';
 import { LeaveGuards } from '../lib/router.guards';
+import { mountTarget, settle } from '../lib/test-dom';
 import Harness from './EditorPage.harness.svelte';
 
 const project: Project = { id: 1, name: 'Cells 101', description: '', created_at: '2026-11-27T04:00:00Z', updated_at: '2026-11-27T04:00:00Z' };
@@ -70,34 +71,25 @@ function fakeServer() {
 
 const saved = (revision: number) => Response.json({ revision, complete: false, problems: [] });
 
-let target: HTMLElement;
-let apps: ReturnType<typeof mount>[] = [];
-
 function open(srv: ReturnType<typeof fakeServer>, hub = new LiveHub(), guards = new LeaveGuards()) {
   const api = new Client({ fetch: srv.fetch });
-  apps.push(mount(Harness, { target, props: { api, hub, guards, session, project, tileId: tile.id } }));
+  dom.mount(Harness, { props: { api, hub, guards, session, project, tileId: tile.id } });
   return { hub, guards };
 }
 
+/** Closes the editor opened last, as closing its tab would. */
 function close() {
-  unmount(apps.pop()!);
-}
-
-async function settle(check: () => void) {
-  await vi.waitFor(() => {
-    flushSync();
-    check();
-  });
+  dom.unmount();
 }
 
 function q<T extends Element = HTMLElement>(selector: string): T {
-  const el = target.querySelector<T>(selector);
+  const el = dom.target.querySelector<T>(selector);
   if (!el) throw new Error(`no ${selector}`);
   return el;
 }
 
 function button(text: string): HTMLButtonElement {
-  const b = [...target.querySelectorAll('button')].find((el) => el.textContent?.trim() === text);
+  const b = [...dom.target.querySelectorAll('button')].find((el) => el.textContent?.trim() === text);
   if (!b) throw new Error(`no button ${text}`);
   return b;
 }
@@ -117,15 +109,9 @@ const saveState = () => q('.save-state').textContent?.trim();
 
 beforeEach(() => {
   localStorage.clear();
-  target = document.createElement('div');
-  document.body.appendChild(target);
 });
 
-afterEach(() => {
-  while (apps.length > 0) close();
-  apps = [];
-  target.remove();
-});
+const dom = mountTarget();
 
 describe('EditorPage', () => {
   it('"Keep mine" saves my version over the newer one someone else saved', async () => {
@@ -138,7 +124,7 @@ describe('EditorPage', () => {
     await settle(() => expect(saveState()).toBe('Saved'));
 
     hub.emit({ type: 'labels.updated', project_id: 1, time: 't', data: { tile_id: tile.id, image_id: 1, revision: 6, user: 'bo' } });
-    await settle(() => expect(target.textContent).toContain('bo saved a newer version of this tile.'));
+    await settle(() => expect(dom.target.textContent).toContain('bo saved a newer version of this tile.'));
     button('Keep mine').click();
     // Mine goes at once, on their revision: no conflict, nothing lost.
     await settle(() => expect(srv.puts).toHaveLength(2));
@@ -146,10 +132,27 @@ describe('EditorPage', () => {
     expect(srv.puts[1]!.body.labels.completed_tasks).toEqual(['finished']);
     srv.puts[1]!.answer(saved(7));
     await settle(() => expect(saveState()).toBe('Saved'));
-    expect(target.textContent).not.toContain('saved a newer version');
+    expect(dom.target.textContent).not.toContain('saved a newer version');
     markComplete(false);
     await settle(() => expect(srv.puts).toHaveLength(3));
     expect(srv.puts[2]!.body.base_revision).toBe(7);
+  });
+
+  it('files a save that lands after the person moved on under the tile it was made on', async () => {
+    const srv = fakeServer();
+    const api = new Client({ fetch: srv.fetch });
+    const editor = dom.mount(Harness, { props: { api, hub: new LiveHub(), guards: new LeaveGuards(), session, project, tileId: tile.id } }) as unknown as {
+      go(id: number): void;
+    };
+    await settle(() => expect(saveState()).toBe('Saved'));
+    markComplete();
+    editor.go(tiles[2]!.id); // "Next tile" within the pause before saving
+    flushSync();
+    await settle(() => expect(srv.puts).toHaveLength(1));
+    expect(keptCopies()).toEqual([`tessera.unsaved.${session.user.id}.${tile.id}`]);
+    srv.puts[0]!.answer(saved(4));
+    // Saved: the copy kept for tile 101 goes, and none is made for 102.
+    await settle(() => expect(keptCopies()).toEqual([]));
   });
 
   it('keeps an edit it could not save on this computer and offers it back', async () => {
@@ -170,7 +173,7 @@ describe('EditorPage', () => {
     srv.puts[1]!.answer(new TypeError('Failed to fetch'));
 
     open(srv);
-    await settle(() => expect(target.textContent).toContain('were kept on this computer'));
+    await settle(() => expect(dom.target.textContent).toContain('were kept on this computer'));
     expect(q<HTMLInputElement>('.complete-toggle input').checked).toBe(false);
     button('Restore').click();
     flushSync();
@@ -191,10 +194,10 @@ describe('EditorPage', () => {
     await settle(() => expect(srv.puts).toHaveLength(1));
     close(); // the save is still on its way; its answer is lost with the tab
     open(srv);
-    await settle(() => expect(target.textContent).toContain('were kept on this computer'));
+    await settle(() => expect(dom.target.textContent).toContain('were kept on this computer'));
     button('Discard').click();
     flushSync();
-    expect(target.textContent).not.toContain('were kept on this computer');
+    expect(dom.target.textContent).not.toContain('were kept on this computer');
     expect(keptCopies()).toEqual([]);
 
     markComplete();
@@ -203,7 +206,7 @@ describe('EditorPage', () => {
     srv.revision = 4; // it landed after all
     open(srv);
     await settle(() => expect(saveState()).toBe('Saved'));
-    expect(target.textContent).not.toContain('were kept on this computer');
+    expect(dom.target.textContent).not.toContain('were kept on this computer');
     expect(keptCopies()).toEqual([]);
   });
 
@@ -235,8 +238,8 @@ describe('EditorPage', () => {
     q('svg.overlay').dispatchEvent(new PointerEvent('pointerdown', { button: 0, clientX: 10, clientY: 10, bubbles: true }));
     srv.revision = 5;
     hub.resync();
-    await settle(() => expect(target.textContent).toContain('Someone saved a newer version of this tile.'));
-    expect(target.querySelectorAll('.drawing')).toHaveLength(1);
+    await settle(() => expect(dom.target.textContent).toContain('Someone saved a newer version of this tile.'));
+    expect(dom.target.querySelectorAll('.drawing')).toHaveLength(1);
   });
 
   it('does not let a stale resync answer replace a save that landed meanwhile', async () => {
@@ -255,7 +258,7 @@ describe('EditorPage', () => {
     await new Promise((r) => setTimeout(r, 20));
     flushSync();
     expect(q<HTMLInputElement>('.complete-toggle input').checked).toBe(true);
-    expect(target.textContent).not.toContain('saved a newer version');
+    expect(dom.target.textContent).not.toContain('saved a newer version');
   });
 
   it('leaves Space and Enter to a focused button', async () => {
@@ -273,7 +276,7 @@ describe('EditorPage', () => {
       svg.dispatchEvent(new PointerEvent('pointerdown', { button: 0, clientX: x, clientY: y, bubbles: true }));
     }
     flushSync();
-    expect(target.querySelectorAll('.drawing')).toHaveLength(1);
+    expect(dom.target.querySelectorAll('.drawing')).toHaveLength(1);
 
     const fit = button('Fit');
     fit.focus();
@@ -287,11 +290,11 @@ describe('EditorPage', () => {
     expect(q('.stage').classList.contains('space')).toBe(false);
     expect(press('Enter')).toBe(false);
     // The polygon is still being drawn, not closed into a label.
-    expect(target.querySelectorAll('.drawing')).toHaveLength(1);
-    expect(target.querySelectorAll('g.label')).toHaveLength(0);
+    expect(dom.target.querySelectorAll('.drawing')).toHaveLength(1);
+    expect(dom.target.querySelectorAll('g.label')).toHaveLength(0);
     // Elsewhere Enter still closes it.
     document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
     flushSync();
-    expect(target.querySelectorAll('g.label')).toHaveLength(1);
+    expect(dom.target.querySelectorAll('g.label')).toHaveLength(1);
   });
 });

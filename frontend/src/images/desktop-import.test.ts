@@ -2,9 +2,9 @@
 // The Images page in the desktop window: files come in as paths (the native
 // dialog, or a drop the window reports), never as uploads; live events come
 // through Wails' runtime.
-import { flushSync, mount, unmount } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from '../App.svelte';
+import { mountTarget, settle } from '../lib/test-dom';
 import { imageFixture } from './fixtures';
 
 type Handler = (...args: unknown[]) => void;
@@ -44,22 +44,11 @@ function desktopTessera() {
   return { fetch, posted, queued };
 }
 
-async function settle(check: () => void) {
-  await vi.waitFor(() => {
-    flushSync();
-    check();
-  });
-}
-
-let app: ReturnType<typeof mount> | null = null;
-let target: HTMLElement;
 const handlers = new Map<string, Handler>();
 
 beforeEach(() => {
   handlers.clear();
   window.location.hash = '#/projects/1/images';
-  target = document.createElement('div');
-  document.body.appendChild(target);
   const w = window as unknown as { runtime: unknown; go: unknown };
   w.runtime = {
     EventsOn: (name: string, cb: Handler) => {
@@ -78,49 +67,48 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  if (app) unmount(app);
-  app = null;
-  target.remove();
   const w = window as unknown as { runtime?: unknown; go?: unknown };
   delete w.runtime;
   delete w.go;
   vi.unstubAllGlobals();
 });
 
+const dom = mountTarget();
+
 describe('Images in the desktop window', () => {
   it('imports chosen and dropped paths and follows tiling through Wails events', async () => {
     const srv = desktopTessera();
     vi.stubGlobal('fetch', srv.fetch);
-    app = mount(App, { target });
-    await settle(() => expect(target.textContent).toContain('No images yet'));
+    dom.mount(App, {});
+    await settle(() => expect(dom.target.textContent).toContain('No images yet'));
     // No file input: a File body would crash WebKitGTK.
-    expect(target.querySelector('input[type=file]')).toBeNull();
+    expect(dom.target.querySelector('input[type=file]')).toBeNull();
     expect(handlers.has('tessera:files-dropped')).toBe(true);
 
-    const button = [...target.querySelectorAll('button')].find((b) => b.textContent?.includes('Import images…'));
+    const button = [...dom.target.querySelectorAll('button')].find((b) => b.textContent?.includes('Import images…'));
     button!.click();
-    await settle(() => expect(target.querySelector('.import-summary')).not.toBeNull());
+    await settle(() => expect(dom.target.querySelector('.import-summary')).not.toBeNull());
     expect(srv.posted).toEqual([['/home/me/a.png', '/home/me/b.png', '/home/me/c.txt']]);
-    const summary = target.querySelector('.import-summary')!.textContent ?? '';
+    const summary = dom.target.querySelector('.import-summary')!.textContent ?? '';
     expect(summary).toContain('Imported 1 image');
     expect(summary).toContain('1 duplicate skipped');
     expect(summary).toContain('1 failed');
     expect(summary).toContain('/home/me/c.txt: not an image');
-    await settle(() => expect(target.querySelector('.image-card')?.textContent).toContain('Queued'));
+    await settle(() => expect(dom.target.querySelector('.image-card')?.textContent).toContain('Queued'));
 
     // Tiling progress, then ready, as the desktop's live events.
     const live = handlers.get('tessera:event')!;
     live({ type: 'image.updated', project_id: 1, data: { ...srv.queued, state: 'tiling', updated_at: '2026-11-27T04:00:01Z' }, time: '' });
     live({ type: 'image.progress', project_id: 1, data: { image_id: 5, done: 3, total: 6 }, time: '' });
-    await settle(() => expect(target.querySelector('.image-card')?.textContent).toContain('3 / 6 tiles'));
+    await settle(() => expect(dom.target.querySelector('.image-card')?.textContent).toContain('3 / 6 tiles'));
     live({
       type: 'image.updated',
       project_id: 1,
       data: { ...srv.queued, state: 'ready', tiles_count: 6, pyramid: { tile_size: 256, levels: 3, format: 'jpg' }, updated_at: '2026-11-27T04:00:02Z' },
       time: '',
     });
-    await settle(() => expect(target.querySelector('.image-card')?.textContent).toContain('6 tiles'));
-    expect(target.querySelector('.image-card')?.textContent).toContain('Ready');
+    await settle(() => expect(dom.target.querySelector('.image-card')?.textContent).toContain('6 tiles'));
+    expect(dom.target.querySelector('.image-card')?.textContent).toContain('Ready');
 
     // A drop on the window arrives as paths.
     handlers.get('tessera:files-dropped')!(['/home/me/d.png']);

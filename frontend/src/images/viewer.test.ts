@@ -1,11 +1,11 @@
 // @vitest-environment happy-dom
 // The image page as its users see it: a retry whose answer comes late, and
 // deleting an image (teachers only).
-import { flushSync, mount, unmount } from 'svelte';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Client, type Image, type Project, type Role } from '../lib/api';
 import { pageContext } from '../lib/context';
 import { LiveHub } from '../lib/hub';
+import { mountTarget, settle } from '../lib/test-dom';
 import { imageFixture } from './fixtures';
 import ImageViewer from './ImageViewer.svelte';
 
@@ -32,38 +32,22 @@ function session(role: Role) {
   return { user: { id: 1, name: role, role, created_at: project.created_at }, mode: 'server' as const };
 }
 
-async function settle(check: () => void) {
-  await vi.waitFor(() => {
-    flushSync();
-    check();
-  });
-}
-
 function button(name: string): HTMLButtonElement | undefined {
-  return [...target.querySelectorAll('button')].find((b) => b.textContent?.trim() === name);
+  return [...dom.target.querySelectorAll('button')].find((b) => b.textContent?.trim() === name);
 }
-
-let app: ReturnType<typeof mount> | null = null;
-let target: HTMLElement;
 
 beforeEach(() => {
   window.location.hash = '#/projects/3/images/7';
-  target = document.createElement('div');
-  document.body.appendChild(target);
 });
 
-afterEach(() => {
-  if (app) unmount(app);
-  app = null;
-  target.remove();
-});
+const dom = mountTarget();
 
 describe('the image page', () => {
   it('keeps the failure the tiler reported when the retry’s answer comes after it', async () => {
     const srv = server();
     const hub = new LiveHub();
-    app = mount(ImageViewer, { target, props: { project, imageId: 7 }, context: pageContext({ api: srv.api, hub, session: session('assistant') }) });
-    await settle(() => expect(target.textContent).toContain('could not be tiled: broken file'));
+    dom.mount(ImageViewer, { props: { project, imageId: 7 }, context: pageContext({ api: srv.api, hub, session: session('assistant') }) });
+    await settle(() => expect(dom.target.textContent).toContain('could not be tiled: broken file'));
 
     button('Try again')!.click();
     // The tiler takes the image up at once and fails again, before the answer to the retry arrives.
@@ -71,18 +55,18 @@ describe('the image page', () => {
     hub.emit({ type: 'image.updated', project_id: 3, data: { ...failed, error: 'still broken', updated_at: '2026-11-27T05:00:02Z' }, time: '' });
     srv.release({ ...failed, state: 'queued', error: '', updated_at: '2026-11-27T05:00:00Z' });
     await settle(() => expect(button('Try again')?.disabled).toBe(false));
-    expect(target.textContent).toContain('could not be tiled: still broken');
-    expect(target.textContent).not.toContain('being cut into tiles');
+    expect(dom.target.textContent).toContain('could not be tiled: still broken');
+    expect(dom.target.textContent).not.toContain('being cut into tiles');
   });
 
   it('lets a professor delete the image, saying where its labels go', async () => {
     const srv = server();
-    app = mount(ImageViewer, { target, props: { project, imageId: 7 }, context: pageContext({ api: srv.api, session: session('professor') }) });
+    dom.mount(ImageViewer, { props: { project, imageId: 7 }, context: pageContext({ api: srv.api, session: session('professor') }) });
     await settle(() => expect(button('Delete image')).toBeDefined());
     button('Delete image')!.click();
-    await settle(() => expect(target.querySelector('dialog')?.textContent).toContain('annotations/.deleted/'));
-    expect(target.querySelector('dialog')?.textContent).toContain('“bad.png” and its 4 tiles will be deleted');
-    target.querySelector<HTMLButtonElement>('dialog button.danger')!.click();
+    await settle(() => expect(dom.target.querySelector('dialog')?.textContent).toContain('annotations/.deleted/'));
+    expect(dom.target.querySelector('dialog')?.textContent).toContain('“bad.png” and its 4 tiles will be deleted');
+    dom.target.querySelector<HTMLButtonElement>('dialog button.danger')!.click();
     await settle(() => expect(window.location.hash).toBe('#/projects/3/images'));
     expect(srv.calls).toContain('DELETE /api/images/7');
   });
@@ -90,12 +74,11 @@ describe('the image page', () => {
   it('offers no delete to assistants and students, and no retry to students', async () => {
     for (const role of ['assistant', 'student'] as const) {
       const srv = server();
-      app = mount(ImageViewer, { target, props: { project, imageId: 7 }, context: pageContext({ api: srv.api, session: session(role) }) });
-      await settle(() => expect(target.textContent).toContain('could not be tiled'));
+      dom.mount(ImageViewer, { props: { project, imageId: 7 }, context: pageContext({ api: srv.api, session: session(role) }) });
+      await settle(() => expect(dom.target.textContent).toContain('could not be tiled'));
       expect(button('Delete image')).toBeUndefined();
       expect(button('Try again') !== undefined).toBe(role === 'assistant');
-      unmount(app);
-      app = null;
+      dom.unmount();
     }
   });
 });

@@ -1,32 +1,28 @@
 // @vitest-environment happy-dom
 // In a desktop window that saves natively, a download asks the app to write
 // the file (the native dialog) and says where it went; nothing is fetched.
-import { flushSync, mount, unmount } from 'svelte';
+import { flushSync } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Client } from './api';
 import { pageContext } from './context';
 import DownloadLink from './DownloadLink.svelte';
+import { mountTarget, settle } from './test-dom';
 
 type Win = Window & { go?: unknown; runtime?: unknown };
 
-let app: ReturnType<typeof mount> | null = null;
-let target: HTMLElement;
 const fetches: string[] = [];
 
 beforeEach(() => {
   fetches.length = 0;
-  target = document.createElement('div');
-  document.body.appendChild(target);
 });
 
 afterEach(() => {
-  if (app) unmount(app);
-  app = null;
-  target.remove();
   delete (window as Win).go;
   delete (window as Win).runtime;
   vi.restoreAllMocks();
 });
+
+const dom = mountTarget();
 
 function nativeDesktop(saveFile: (path: string, name: string) => Promise<string>) {
   const App = { SaveFile: vi.fn(saveFile), SaveText: vi.fn(async () => '') };
@@ -42,8 +38,7 @@ function link(url = '/api/projects/1/export?format=coco&per=tile') {
       return new Response('no', { status: 500 });
     },
   });
-  app = mount(DownloadLink, {
-    target,
+  dom.mount(DownloadLink, {
     props: { url, fileName: 'project-1-coco-tile.zip', label: 'Export COCO', what: 'label exports' },
     context: pageContext({ api }),
   });
@@ -51,14 +46,7 @@ function link(url = '/api/projects/1/export?format=coco&per=tile') {
 }
 
 function button(): HTMLButtonElement {
-  return target.querySelector('button')!;
-}
-
-async function settle(check: () => void) {
-  await vi.waitFor(() => {
-    flushSync();
-    check();
-  });
+  return dom.target.querySelector('button')!;
 }
 
 describe('DownloadLink in the desktop window', () => {
@@ -67,7 +55,7 @@ describe('DownloadLink in the desktop window', () => {
     link();
     expect(button().title).toBe(''); // no "open Tessera in a browser" hint
     button().click();
-    await settle(() => expect(target.querySelector('[role=status]')?.textContent).toBe('Saved to /home/me/exports/coco.zip'));
+    await settle(() => expect(dom.target.querySelector('[role=status]')?.textContent).toBe('Saved to /home/me/exports/coco.zip'));
     expect(App.SaveFile).toHaveBeenCalledWith('/api/projects/1/export?format=coco&per=tile', 'project-1-coco-tile.zip');
     expect(fetches).toEqual([]);
     expect(button().disabled).toBe(false);
@@ -78,15 +66,15 @@ describe('DownloadLink in the desktop window', () => {
     link();
     button().click();
     await settle(() => expect(button().disabled).toBe(false));
-    expect(target.querySelector('[role=status]')).toBeNull();
-    expect(target.querySelector('[role=alert]')).toBeNull();
+    expect(dom.target.querySelector('[role=status]')).toBeNull();
+    expect(dom.target.querySelector('[role=alert]')).toBeNull();
   });
 
   it('shows why the app could not save', async () => {
     nativeDesktop(() => Promise.reject('a student may not export labels'));
     link();
     button().click();
-    await settle(() => expect(target.querySelector('[role=alert]')?.textContent).toBe('Could not download: a student may not export labels'));
-    expect(target.querySelector('[role=status]')).toBeNull();
+    await settle(() => expect(dom.target.querySelector('[role=alert]')?.textContent).toBe('Could not download: a student may not export labels'));
+    expect(dom.target.querySelector('[role=status]')).toBeNull();
   });
 });

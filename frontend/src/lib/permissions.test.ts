@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 // Each role is offered the project and image controls the API lets it use
 // (backend/auth/permissions.go), and no others.
-import { flushSync, mount, unmount } from 'svelte';
+import { flushSync } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import ImagesPage from '../images/ImagesPage.svelte';
 import { imageFixture } from '../images/fixtures';
@@ -10,6 +10,7 @@ import { ProjectsStore } from '../projects/store.svelte';
 import { Client, type Role, type Session } from './api';
 import { pageContext } from './context';
 import { canDeleteImages, canImportImages, canManageProjects } from './permissions';
+import { mountTarget, settle } from './test-dom';
 
 const roles: Role[] = ['admin', 'professor', 'assistant', 'student'];
 const project = { id: 1, name: 'Cells 101', description: '', created_at: '2026-11-27T04:00:00Z', updated_at: '2026-11-27T04:00:00Z' };
@@ -31,14 +32,7 @@ function fakeApi() {
   return { api, calls };
 }
 
-async function settle(check: () => void) {
-  await vi.waitFor(() => {
-    flushSync();
-    check();
-  });
-}
-
-const rowButtons = () => [...target.querySelectorAll('.project-list button')].map((b) => b.textContent?.trim());
+const rowButtons = () => [...dom.target.querySelectorAll('.project-list button')].map((b) => b.textContent?.trim());
 
 /** Uploads that would go out (held forever: the page shows them waiting). */
 const sent: string[] = [];
@@ -55,22 +49,16 @@ class HeldXHR {
   abort() {}
 }
 
-let app: ReturnType<typeof mount> | null = null;
-let target: HTMLElement;
-
 beforeEach(() => {
   sent.length = 0;
   vi.stubGlobal('XMLHttpRequest', HeldXHR);
-  target = document.createElement('div');
-  document.body.appendChild(target);
 });
 
 afterEach(() => {
-  if (app) unmount(app);
-  app = null;
-  target.remove();
   vi.unstubAllGlobals();
 });
+
+const dom = mountTarget();
 
 describe('the permission table', () => {
   it('matches the API’s rows', () => {
@@ -86,10 +74,10 @@ describe('the projects page', () => {
     const { api } = fakeApi();
     const store = new ProjectsStore(api);
     await store.load();
-    app = mount(ProjectsPage, { target, props: { store }, context: pageContext({ api, session: session(role) }) });
-    await settle(() => expect(target.querySelector('.project-list')?.textContent).toContain('Cells 101'));
+    dom.mount(ProjectsPage, { props: { store }, context: pageContext({ api, session: session(role) }) });
+    await settle(() => expect(dom.target.querySelector('.project-list')?.textContent).toContain('Cells 101'));
     const allowed = role === 'admin' || role === 'professor';
-    expect(target.querySelector('form.create-form') !== null).toBe(allowed);
+    expect(dom.target.querySelector('form.create-form') !== null).toBe(allowed);
     expect(rowButtons()).toEqual(allowed ? ['Rename', 'Delete'] : []);
   });
 });
@@ -97,14 +85,14 @@ describe('the projects page', () => {
 describe('the images page', () => {
   it.each(roles)('%s: import (button and drop) offered only if the API allows it', async (role) => {
     const { api, calls } = fakeApi();
-    app = mount(ImagesPage, { target, props: { projectId: 1 }, context: pageContext({ api, session: session(role) }) });
-    await settle(() => expect(target.querySelector('.image-card')).not.toBeNull());
+    dom.mount(ImagesPage, { props: { projectId: 1 }, context: pageContext({ api, session: session(role) }) });
+    await settle(() => expect(dom.target.querySelector('.image-card')).not.toBeNull());
     const allowed = role !== 'student';
-    expect(target.querySelector('.import-card') !== null).toBe(allowed);
-    expect(target.querySelector('input[type=file]') !== null).toBe(allowed);
+    expect(dom.target.querySelector('.import-card') !== null).toBe(allowed);
+    expect(dom.target.querySelector('input[type=file]') !== null).toBe(allowed);
 
     // Files dropped on the page: no hint, no upload for those who may not import.
-    const page = target.querySelector('.images-page')!;
+    const page = dom.target.querySelector('.images-page')!;
     const files = { types: ['Files'], files: [new File(['x'], 'a.png', { type: 'image/png' })], dropEffect: 'none' };
     const drag = (type: string) => {
       const e = new Event(type, { bubbles: true, cancelable: true });
@@ -114,7 +102,7 @@ describe('the images page', () => {
     };
     expect(drag('dragenter').defaultPrevented).toBe(true); // never let the browser open the file
     flushSync();
-    expect(target.querySelector('.drop-hint') !== null).toBe(allowed);
+    expect(dom.target.querySelector('.drop-hint') !== null).toBe(allowed);
     drag('drop');
     flushSync();
     expect(sent).toEqual(allowed ? ['/api/projects/1/images?name=a.png'] : []);

@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { apiPath, desktopSaveHint, saveApiFile, saveFile, savedMessage } from './save-file';
+import { recordDownloads } from './test-dom';
 
 /** A desktop window whose app saves natively; calls are recorded. */
 function desktopWindow(answer: (method: string, args: unknown[]) => Promise<unknown> = async () => '/home/me/saved') {
@@ -28,25 +29,7 @@ function client() {
 }
 
 /** What went out as a Blob-link download. */
-const downloads: { name: string; blob: Blob }[] = [];
-
-beforeEach(() => {
-  downloads.length = 0;
-  const blobs = new Map<string, Blob>();
-  vi.spyOn(URL, 'createObjectURL').mockImplementation((b) => {
-    const url = `blob:${blobs.size}`;
-    blobs.set(url, b as Blob);
-    return url;
-  });
-  vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => {});
-  vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
-    downloads.push({ name: this.download, blob: blobs.get(this.href)! });
-  });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const downloads = recordDownloads();
 
 describe('saving text the page made (a report)', () => {
   it('goes through the desktop save dialog, and says where it went', async () => {

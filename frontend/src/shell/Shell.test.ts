@@ -1,10 +1,11 @@
 // @vitest-environment happy-dom
 // Leaving the tile editor with edits not yet saved: signing out, another
 // page, or the session ending under the live stream.
-import { flushSync, mount, unmount } from 'svelte';
+import { flushSync } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from '../App.svelte';
 import { imageFixture, tilesFixture } from '../images/fixtures';
+import { mountTarget, settle } from '../lib/test-dom';
 
 const project = { id: 1, name: 'Cells 101', description: '', created_at: '2026-11-27T04:00:00Z', updated_at: '2026-11-27T04:00:00Z' };
 const image = imageFixture({ id: 1, project_id: 1, name: 'slide.png' });
@@ -80,21 +81,14 @@ class FakeEventSource {
   }
 }
 
-async function settle(check: () => void) {
-  await vi.waitFor(() => {
-    flushSync();
-    check();
-  });
-}
-
 function button(text: string): HTMLButtonElement {
-  const b = [...target.querySelectorAll('button')].find((el) => el.textContent?.trim() === text);
+  const b = [...dom.target.querySelectorAll('button')].find((el) => el.textContent?.trim() === text);
   if (!b) throw new Error(`no button ${text}`);
   return b;
 }
 
 function markComplete() {
-  const box = target.querySelector<HTMLInputElement>('.complete-toggle input')!;
+  const box = dom.target.querySelector<HTMLInputElement>('.complete-toggle input')!;
   box.checked = true;
   box.dispatchEvent(new Event('change', { bubbles: true }));
   flushSync();
@@ -103,33 +97,28 @@ function markComplete() {
 const badSave = () => Response.json({ error: { code: 'invalid', message: 'the disk is full' } }, { status: 400 });
 const goodSave = () => Response.json({ revision: 4, complete: true, problems: [] });
 
-let app: ReturnType<typeof mount> | null = null;
-let target: HTMLElement;
 let srv: ReturnType<typeof fakeTessera>;
 
 async function openTile() {
   srv = fakeTessera();
   vi.stubGlobal('fetch', srv.fetch);
   window.location.hash = `#/projects/1/tiles/${tile.id}`;
-  app = mount(App, { target });
-  await settle(() => expect(target.querySelector('.save-state')?.textContent?.trim()).toBe('Saved'));
+  dom.mount(App, {});
+  await settle(() => expect(dom.target.querySelector('.save-state')?.textContent?.trim()).toBe('Saved'));
 }
 
 beforeEach(() => {
   localStorage.clear();
   vi.stubGlobal('EventSource', undefined);
-  target = document.createElement('div');
-  document.body.appendChild(target);
 });
 
 afterEach(() => {
-  if (app) unmount(app);
-  app = null;
-  target.remove();
   FakeEventSource.all = [];
   vi.unstubAllGlobals();
   window.location.hash = '';
 });
+
+const dom = mountTarget();
 
 describe('Shell', () => {
   it('saves the last edit before signing out', async () => {
@@ -139,7 +128,7 @@ describe('Shell', () => {
     await settle(() => expect(srv.saves).toHaveLength(1));
     expect(srv.log).not.toContain('POST /api/logout');
     srv.saves[0]!(goodSave());
-    await settle(() => expect(target.textContent).toContain('Sign in'));
+    await settle(() => expect(dom.target.textContent).toContain('Sign in'));
     expect(srv.log.indexOf(`PUT /api/tiles/${tile.id}/labels`)).toBeLessThan(srv.log.indexOf('POST /api/logout'));
   });
 
@@ -148,14 +137,14 @@ describe('Shell', () => {
     markComplete();
     await settle(() => expect(srv.saves).toHaveLength(1));
     srv.saves[0]!(badSave());
-    await settle(() => expect(target.querySelector('.save-state')?.textContent).toContain('Not saved'));
+    await settle(() => expect(dom.target.querySelector('.save-state')?.textContent).toContain('Not saved'));
     button('Sign out').click();
     await settle(() => expect(srv.saves).toHaveLength(2)); // one more try
     srv.saves[1]!(badSave());
-    await settle(() => expect(target.querySelector('dialog[open] h2')?.textContent).toBe('Sign out without saving?'));
+    await settle(() => expect(dom.target.querySelector('dialog[open] h2')?.textContent).toBe('Sign out without saving?'));
     expect(srv.log).not.toContain('POST /api/logout');
     button('Sign out anyway').click();
-    await settle(() => expect(target.textContent).toContain('Sign in'));
+    await settle(() => expect(dom.target.textContent).toContain('Sign in'));
   });
 
   it('asks before leaving a tile whose edits could not be saved', async () => {
@@ -163,23 +152,23 @@ describe('Shell', () => {
     markComplete();
     await settle(() => expect(srv.saves).toHaveLength(1));
     srv.saves[0]!(badSave());
-    await settle(() => expect(target.querySelector('.save-state')?.textContent).toContain('Not saved'));
+    await settle(() => expect(dom.target.querySelector('.save-state')?.textContent).toContain('Not saved'));
 
     window.location.hash = '#/projects';
     window.dispatchEvent(new HashChangeEvent('hashchange'));
-    await settle(() => expect(target.querySelector('dialog[open] h2')?.textContent).toBe('Leave without saving?'));
-    expect(target.querySelector('h1')?.textContent).toBe('Tile r0_c1');
+    await settle(() => expect(dom.target.querySelector('dialog[open] h2')?.textContent).toBe('Leave without saving?'));
+    expect(dom.target.querySelector('h1')?.textContent).toBe('Tile r0_c1');
     expect(window.location.hash).toBe(`#/projects/1/tiles/${tile.id}`);
     button('Cancel').click();
     flushSync();
-    expect(target.querySelector('h1')?.textContent).toBe('Tile r0_c1');
+    expect(dom.target.querySelector('h1')?.textContent).toBe('Tile r0_c1');
 
     window.location.hash = '#/projects';
     window.dispatchEvent(new HashChangeEvent('hashchange'));
-    await settle(() => expect(target.querySelector('dialog[open] h2')?.textContent).toBe('Leave without saving?'));
+    await settle(() => expect(dom.target.querySelector('dialog[open] h2')?.textContent).toBe('Leave without saving?'));
     button('Leave anyway').click();
     window.dispatchEvent(new HashChangeEvent('hashchange'));
-    await settle(() => expect(target.querySelector('h1')?.textContent).toBe('Projects'));
+    await settle(() => expect(dom.target.querySelector('h1')?.textContent).toBe('Projects'));
   });
 
   it('shows the sign-in form when the live stream is refused because the session ended', async () => {
@@ -187,10 +176,10 @@ describe('Shell', () => {
     srv = fakeTessera();
     vi.stubGlobal('fetch', srv.fetch);
     window.location.hash = '#/projects';
-    app = mount(App, { target });
+    dom.mount(App, {});
     await settle(() => expect(FakeEventSource.all).toHaveLength(1));
     srv.signedIn = false; // e.g. the server restarted
     FakeEventSource.all[0]!.refuse();
-    await settle(() => expect(target.textContent).toContain('Your session has ended. Please sign in again.'));
+    await settle(() => expect(dom.target.textContent).toContain('Your session has ended. Please sign in again.'));
   });
 });

@@ -1,12 +1,13 @@
 // @vitest-environment happy-dom
 // A run ending is told on any page: seen live going from running to an end,
 // never for runs that had already ended.
-import { flushSync, mount, unmount } from 'svelte';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { flushSync } from 'svelte';
+import { describe, expect, it } from 'vitest';
 import { Client, type LiveEvent } from '../lib/api';
 import type { Job } from '../lib/api.training';
 import { pageContext } from '../lib/context';
 import { LiveHub } from '../lib/hub';
+import { mountTarget, settle } from '../lib/test-dom';
 import { jobFixture } from '../train/fixtures';
 import { RunNotices } from './run-notices.svelte';
 import RunNotifier from './RunNotifier.svelte';
@@ -52,19 +53,7 @@ describe('which runs are news', () => {
   });
 });
 
-let app: ReturnType<typeof mount> | null = null;
-let target: HTMLElement;
-
-beforeEach(() => {
-  target = document.createElement('div');
-  document.body.appendChild(target);
-});
-
-afterEach(() => {
-  if (app) unmount(app);
-  app = null;
-  target.remove();
-});
+const dom = mountTarget();
 
 describe('the run notifier', () => {
   it('shows “Run … of <project> failed” with a link to the run, until dismissed', async () => {
@@ -75,22 +64,19 @@ describe('the run notifier', () => {
           : Response.json({ error: { code: 'not_found', message: url } }, { status: 404 }),
     });
     const hub = new LiveHub();
-    app = mount(RunNotifier, { target, context: pageContext({ api, hub }) });
+    dom.mount(RunNotifier, { context: pageContext({ api, hub }) });
     hub.emit(at(run, 'COMPLETED')); // ended before we saw it running: not told
     flushSync();
-    expect(target.querySelector('.run-notice')).toBeNull();
+    expect(dom.target.querySelector('.run-notice')).toBeNull();
 
     const other = { ...run, id: '5e6f7a8b-0000-4000-8000-000000000002' };
     hub.emit(at(other, 'PROCESSING'));
     hub.emit(at(other, 'FAILED'));
-    await vi.waitFor(() => {
-      flushSync();
-      expect(target.querySelector('.run-notice')?.textContent).toContain('Run 5e6f7a8b of Cells 101 failed.');
-    });
-    const link = target.querySelector<HTMLAnchorElement>('.run-notice a');
+    await settle(() => expect(dom.target.querySelector('.run-notice')?.textContent).toContain('Run 5e6f7a8b of Cells 101 failed.'));
+    const link = dom.target.querySelector<HTMLAnchorElement>('.run-notice a');
     expect(link?.getAttribute('href')).toBe(`#/projects/3/jobs/${other.id}`);
-    target.querySelector<HTMLButtonElement>('.run-notice button[aria-label=Dismiss]')!.click();
+    dom.target.querySelector<HTMLButtonElement>('.run-notice button[aria-label=Dismiss]')!.click();
     flushSync();
-    expect(target.querySelector('.run-notice')).toBeNull();
+    expect(dom.target.querySelector('.run-notice')).toBeNull();
   });
 });

@@ -1,11 +1,11 @@
 // @vitest-environment happy-dom
 // A run deleted by another user while its results, or the history it is
 // ticked in, are open: the page stops showing and offering it.
-import { flushSync, mount, unmount } from 'svelte';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client, type LiveEvent } from '../lib/api';
 import { pageContext } from '../lib/context';
 import { LiveHub } from '../lib/hub';
+import { mountTarget, settle } from '../lib/test-dom';
 import { jobFixture } from './fixtures';
 import MonitorPage from './MonitorPage.svelte';
 import ResultsPage from './ResultsPage.svelte';
@@ -29,50 +29,30 @@ function api() {
   });
 }
 
-async function settle(check: () => void) {
-  await vi.waitFor(() => {
-    flushSync();
-    check();
-  });
-}
-
-let app: ReturnType<typeof mount> | null = null;
-let target: HTMLElement;
-
-beforeEach(() => {
-  target = document.createElement('div');
-  document.body.appendChild(target);
-});
-
-afterEach(() => {
-  if (app) unmount(app);
-  app = null;
-  target.remove();
-});
+const dom = mountTarget();
 
 describe('a run deleted elsewhere', () => {
   it('leaves the results page and the models list', async () => {
     const hub = new LiveHub();
-    app = mount(ResultsPage, {
-      target,
+    dom.mount(ResultsPage, {
       props: { projectId: 1, projectName: 'Cells', jobId: a.id },
       context: pageContext({ api: api(), hub, session }),
     });
-    await settle(() => expect(target.querySelector(`.job-results[data-job="${a.id}"]`)).not.toBeNull());
+    await settle(() => expect(dom.target.querySelector(`.job-results[data-job="${a.id}"]`)).not.toBeNull());
     hub.emit(deleted(a.id));
-    await settle(() => expect(target.textContent).toContain('This run does not exist (any more).'));
-    expect(target.querySelector('.job-results')).toBeNull();
-    expect([...target.querySelectorAll('.model')].map((m) => m.getAttribute('data-job'))).toEqual([b.id]);
+    await settle(() => expect(dom.target.textContent).toContain('This run does not exist (any more).'));
+    expect(dom.target.querySelector('.job-results')).toBeNull();
+    expect([...dom.target.querySelectorAll('.model')].map((m) => m.getAttribute('data-job'))).toEqual([b.id]);
   });
 
   it('is no longer counted among the runs ticked for comparing', async () => {
     const hub = new LiveHub();
-    app = mount(MonitorPage, { target, props: { projectId: 1 }, context: pageContext({ api: api(), hub, session }) });
-    await settle(() => expect(target.querySelectorAll('.jobs-table tbody tr')).toHaveLength(3));
-    for (const id of [a.id, b.id, c.id]) target.querySelector<HTMLInputElement>(`tr[data-job="${id}"] input[type=checkbox]`)!.click();
-    await settle(() => expect(target.querySelector('.card-head a.button')?.textContent?.trim()).toBe('Compare selected (3)'));
+    dom.mount(MonitorPage, { props: { projectId: 1 }, context: pageContext({ api: api(), hub, session }) });
+    await settle(() => expect(dom.target.querySelectorAll('.jobs-table tbody tr')).toHaveLength(3));
+    for (const id of [a.id, b.id, c.id]) dom.target.querySelector<HTMLInputElement>(`tr[data-job="${id}"] input[type=checkbox]`)!.click();
+    await settle(() => expect(dom.target.querySelector('.card-head a.button')?.textContent?.trim()).toBe('Compare selected (3)'));
     hub.emit(deleted(a.id));
-    await settle(() => expect(target.querySelector('.card-head a.button')?.textContent?.trim()).toBe('Compare selected (2)'));
-    expect(target.querySelector('.card-head a.button')?.getAttribute('href')).toBe(`#/projects/1/compare/${b.id},${c.id}`);
+    await settle(() => expect(dom.target.querySelector('.card-head a.button')?.textContent?.trim()).toBe('Compare selected (2)'));
+    expect(dom.target.querySelector('.card-head a.button')?.getAttribute('href')).toBe(`#/projects/1/compare/${b.id},${c.id}`);
   });
 });

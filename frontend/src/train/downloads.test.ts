@@ -2,11 +2,12 @@
 // "Download log" and "Download model": plain links in a browser; in the
 // desktop window, which may not follow them, the page reads the file and
 // saves it itself, as it saves reports.
-import { flushSync, mount, unmount } from 'svelte';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { flushSync } from 'svelte';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Client } from '../lib/api';
 import { TrainingClient } from '../lib/api.training';
 import { pageContext } from '../lib/context';
+import { mountTarget, recordDownloads, settle } from '../lib/test-dom';
 import { jobFixture } from './fixtures';
 import { LogStore } from './log-store';
 import { ProjectJobs } from './jobs.svelte';
@@ -33,55 +34,26 @@ function server() {
   return { api, gets };
 }
 
-/** What the page saved: file names and contents. */
-const saved: { name: string; blob: Blob }[] = [];
-let app: ReturnType<typeof mount> | null = null;
-let target: HTMLElement;
-
-beforeEach(() => {
-  saved.length = 0;
-  const blobs = new Map<string, Blob>();
-  vi.spyOn(URL, 'createObjectURL').mockImplementation((b) => {
-    const url = `blob:${blobs.size}`;
-    blobs.set(url, b as Blob);
-    return url;
-  });
-  vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => {});
-  vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
-    saved.push({ name: this.download, blob: blobs.get(this.href)! });
-  });
-  target = document.createElement('div');
-  document.body.appendChild(target);
-});
-
 afterEach(() => {
-  if (app) unmount(app);
-  app = null;
-  target.remove();
   delete (window as { runtime?: unknown }).runtime;
-  vi.restoreAllMocks();
 });
+
+/** What the page saved: file names and contents. */
+const saved = recordDownloads();
+const dom = mountTarget();
 
 function desktop() {
   (window as { runtime?: unknown }).runtime = { EventsOn: () => () => {} };
 }
 
 function button(name: string): HTMLButtonElement {
-  const b = [...target.querySelectorAll('button')].find((x) => x.textContent?.trim() === name);
+  const b = [...dom.target.querySelectorAll('button')].find((x) => x.textContent?.trim() === name);
   if (!b) throw new Error(`no button ${name}`);
   return b;
 }
 
-async function settle(check: () => void) {
-  await vi.waitFor(() => {
-    flushSync();
-    check();
-  });
-}
-
 function logView(api: Client, downloadUrl = new TrainingClient(api).logUrl(job.id)) {
-  app = mount(LogView, {
-    target,
+  dom.mount(LogView, {
     props: { logs: new LogStore(), version: 0, downloadUrl, downloadName: `train-${job.id}.log` },
     context: pageContext({ api }),
   });
@@ -91,7 +63,7 @@ function logView(api: Client, downloadUrl = new TrainingClient(api).logUrl(job.i
 describe('downloading a run’s files', () => {
   it('is a plain link in a browser', () => {
     logView(server().api);
-    const a = [...target.querySelectorAll('a')].find((x) => x.textContent === 'Download log');
+    const a = [...dom.target.querySelectorAll('a')].find((x) => x.textContent === 'Download log');
     expect(a?.getAttribute('href')).toBe(`/api/jobs/${job.id}/train.log`);
     expect(a?.hasAttribute('download')).toBe(true);
   });
@@ -100,7 +72,7 @@ describe('downloading a run’s files', () => {
     desktop();
     const srv = server();
     logView(srv.api);
-    expect(target.querySelector('a[download]')).toBeNull();
+    expect(dom.target.querySelector('a[download]')).toBeNull();
     button('Download log').click();
     await settle(() => expect(saved).toHaveLength(1));
     expect(saved[0]!.name).toBe(`train-${job.id}.log`);
@@ -111,7 +83,7 @@ describe('downloading a run’s files', () => {
     desktop();
     logView(server().api, '/api/jobs/nope/train.log');
     button('Download log').click();
-    await settle(() => expect(target.querySelector('[role=alert]')?.textContent).toBe('Could not download: a student may not download logs'));
+    await settle(() => expect(dom.target.querySelector('[role=alert]')?.textContent).toBe('Could not download: a student may not download logs'));
     expect(saved).toEqual([]);
   });
 
@@ -121,17 +93,16 @@ describe('downloading a run’s files', () => {
     const train = new TrainingClient(srv.api);
     const store = new ProjectJobs(train, 1);
     await store.load();
-    app = mount(ModelsPanel, {
-      target,
+    dom.mount(ModelsPanel, {
       props: { store, train, projectId: 1, current: null, canDelete: false, canImport: false },
       context: pageContext({ api: srv.api }),
     });
     flushSync();
-    target.querySelector<HTMLButtonElement>('button[aria-label^="Download model of"]')!.click();
+    dom.target.querySelector<HTMLButtonElement>('button[aria-label^="Download model of"]')!.click();
     await settle(() => expect(saved).toHaveLength(1));
     // The server gave no name: the page names it as the server does.
     expect(saved[0]!.name).toBe(`tessera-model-${job.id}.zip`);
     expect(new Uint8Array(await saved[0]!.blob.arrayBuffer())).toEqual(new Uint8Array([0x50, 0x4b, 5, 6]));
-    expect(target.querySelector('.models-panel')?.textContent).toContain('open Tessera in a browser to download models and logs');
+    expect(dom.target.querySelector('.models-panel')?.textContent).toContain('open Tessera in a browser to download models and logs');
   });
 });

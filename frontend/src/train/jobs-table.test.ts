@@ -1,10 +1,11 @@
 // @vitest-environment happy-dom
 // Deleting a run from the history: pressing Escape while the deletion runs
 // neither hides its outcome nor leaves the deleted run ticked for Compare.
-import { flushSync, mount, unmount } from 'svelte';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { flushSync } from 'svelte';
+import { describe, expect, it } from 'vitest';
 import { ApiError } from '../lib/api';
 import type { Job, TrainingClient } from '../lib/api.training';
+import { mountTarget, settle } from '../lib/test-dom';
 import { jobFixture } from './fixtures';
 import { ProjectJobs } from './jobs.svelte';
 import JobsTable from './JobsTable.svelte';
@@ -25,33 +26,13 @@ function heldTrain(list: Job[]) {
   return { train, answer: (err?: Error) => answer(err) };
 }
 
-async function settle(check: () => void) {
-  await vi.waitFor(() => {
-    flushSync();
-    check();
-  });
-}
-
-let app: ReturnType<typeof mount> | null = null;
-let target: HTMLElement;
-
-beforeEach(() => {
-  target = document.createElement('div');
-  document.body.appendChild(target);
-});
-
-afterEach(() => {
-  if (app) unmount(app);
-  app = null;
-  target.remove();
-});
+const dom = mountTarget();
 
 async function table(srv: { train: TrainingClient }) {
   const store = new ProjectJobs(srv.train, 1);
   await store.load();
   const state = { selected: [a.id, b.id] };
-  app = mount(JobsTable, {
-    target,
+  dom.mount(JobsTable, {
     props: {
       store,
       projectId: 1,
@@ -70,12 +51,12 @@ async function table(srv: { train: TrainingClient }) {
 }
 
 function deleteRun(id: string) {
-  target.querySelector<HTMLButtonElement>(`tr[data-job="${id}"] button.danger-outline`)!.click();
+  dom.target.querySelector<HTMLButtonElement>(`tr[data-job="${id}"] button.danger-outline`)!.click();
   flushSync();
-  target.querySelector<HTMLButtonElement>('dialog button.danger')!.click();
+  dom.target.querySelector<HTMLButtonElement>('dialog button.danger')!.click();
   flushSync();
   // Escape while the deletion is on its way.
-  target.querySelector('dialog')!.dispatchEvent(new Event('cancel', { cancelable: true }));
+  dom.target.querySelector('dialog')!.dispatchEvent(new Event('cancel', { cancelable: true }));
   flushSync();
 }
 
@@ -84,7 +65,7 @@ describe('deleting a run from the history', () => {
     const srv = heldTrain([a, b]);
     const { store, state } = await table(srv);
     deleteRun(a.id);
-    expect(target.querySelector('dialog')?.textContent).toContain('Delete this run?');
+    expect(dom.target.querySelector('dialog')?.textContent).toContain('Delete this run?');
     srv.answer();
     await settle(() => expect(store.jobs.map((j) => j.id)).toEqual([b.id]));
     expect(state.selected).toEqual([b.id]);
@@ -95,8 +76,8 @@ describe('deleting a run from the history', () => {
     const { store, state } = await table(srv);
     deleteRun(b.id);
     srv.answer(new ApiError('conflict', 'training job is RUNNING: cancel it first', 409));
-    await settle(() => expect(target.querySelector('dialog [role=alert]')?.textContent).toBe('training job is RUNNING: cancel it first'));
-    expect(target.querySelector('dialog')?.open).toBe(true);
+    await settle(() => expect(dom.target.querySelector('dialog [role=alert]')?.textContent).toBe('training job is RUNNING: cancel it first'));
+    expect(dom.target.querySelector('dialog')?.open).toBe(true);
     expect(store.jobs).toHaveLength(2);
     expect(state.selected).toEqual([a.id, b.id]);
   });
