@@ -4,22 +4,14 @@
 // session went away, the live stream came back).
 import { flushSync } from 'svelte';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { imageFixture, tilesFixture } from '../images/fixtures';
-import { Client, type Project, type Session } from '../lib/api';
+import { labellingFixture } from '../images/fixtures';
+import { Client } from '../lib/api';
 import { LiveHub } from '../lib/hub';
 import { LeaveGuards } from '../lib/router.guards';
 import { mountTarget, settle } from '../lib/test-dom';
 import Harness from './EditorPage.harness.svelte';
 
-const project: Project = { id: 1, name: 'Cells 101', description: '', created_at: '2026-11-27T04:00:00Z', updated_at: '2026-11-27T04:00:00Z' };
-const session: Session = { user: { id: 1, name: 'ada', role: 'student', created_at: '2026-11-27T04:00:00Z' }, mode: 'server' };
-const image = imageFixture({ id: 1, project_id: 1, name: 'slide.png' });
-const tiles = tilesFixture(1300, 900, 512, 1, 100);
-const tile = tiles[1]!;
-const schema = {
-  colour_schemes: [],
-  label_class_groups: [{ group_name: 'Cells', group_classes: [{ name: 'cell', human_name: 'Cell', colours: { default: [255, 0, 0] } }] }],
-};
+const { project, session, image, tiles, tile, schema } = labellingFixture();
 
 function labelsAt(revision: number, completed: string[] = []) {
   return {

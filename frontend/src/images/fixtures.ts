@@ -1,5 +1,5 @@
 // Test data shaped like the API's answers (used by the unit tests only).
-import type { Image, Tile } from '../lib/api';
+import type { Image, Project, Session, Tile } from '../lib/api';
 
 export function imageFixture(over: Partial<Image> = {}): Image {
   return {
@@ -47,4 +47,24 @@ export function tilesFixture(width: number, height: number, size: number, imageI
     }
   }
   return out;
+}
+
+/**
+ * A student's tile to label: project "Cells 101", image slide.png cut into
+ * 512 px tiles (the second one), and one class. The editor and shell tests
+ * share it.
+ */
+export function labellingFixture() {
+  const tiles = tilesFixture(1300, 900, 512, 1, 100);
+  return {
+    project: { id: 1, name: 'Cells 101', description: '', created_at: '2026-11-27T04:00:00Z', updated_at: '2026-11-27T04:00:00Z' } as Project,
+    session: { user: { id: 1, name: 'ada', role: 'student', created_at: '2026-11-27T04:00:00Z' }, mode: 'server' } as Session,
+    image: imageFixture({ id: 1, project_id: 1, name: 'slide.png' }),
+    tiles,
+    tile: tiles[1]!,
+    schema: {
+      colour_schemes: [],
+      label_class_groups: [{ group_name: 'Cells', group_classes: [{ name: 'cell', human_name: 'Cell', colours: { default: [255, 0, 0] } as Record<string, [number, number, number]> }] }],
+    },
+  };
 }

@@ -4,18 +4,10 @@
 import { flushSync } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from '../App.svelte';
-import { imageFixture, tilesFixture } from '../images/fixtures';
+import { labellingFixture } from '../images/fixtures';
 import { mountTarget, settle } from '../lib/test-dom';
 
-const project = { id: 1, name: 'Cells 101', description: '', created_at: '2026-11-27T04:00:00Z', updated_at: '2026-11-27T04:00:00Z' };
-const image = imageFixture({ id: 1, project_id: 1, name: 'slide.png' });
-const tiles = tilesFixture(1300, 900, 512, 1, 100);
-const tile = tiles[1]!;
-const schema = {
-  colour_schemes: [],
-  label_class_groups: [{ group_name: 'Cells', group_classes: [{ name: 'cell', human_name: 'Cell', colours: { default: [255, 0, 0] } }] }],
-};
-const session = { user: { id: 1, name: 'ada', role: 'student', created_at: '2026-11-27T04:00:00Z' }, mode: 'server' };
+const { project, session, image, tiles, tile, schema } = labellingFixture();
 
 /** A signed-in Tessera with one tile; saves wait for the test to answer them. */
 function fakeTessera() {
