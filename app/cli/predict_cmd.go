@@ -102,8 +102,9 @@ func pickImages(ctx context.Context, inst *Instance, pid int64, which string) ([
 }
 
 // outStems names each image's output files: its file name without the
-// extension, or with it ("a_png") where two images share a stem, so no
-// output overwrites another's.
+// extension, or with it ("a_png") where two images share a stem, and a
+// number after that where names still meet, so no output overwrites
+// another's (names compared without case, as some disks do).
 func outStems(ms []*backend.Image) map[int64]string {
 	stem := func(m *backend.Image) string { return strings.TrimSuffix(m.File, filepath.Ext(m.File)) }
 	count := map[string]int{}
@@ -111,11 +112,17 @@ func outStems(ms []*backend.Image) map[int64]string {
 		count[strings.ToLower(stem(m))]++
 	}
 	out := make(map[int64]string, len(ms))
+	taken := map[string]bool{}
 	for _, m := range ms {
-		out[m.ID] = stem(m)
-		if count[strings.ToLower(stem(m))] > 1 {
-			out[m.ID] = strings.ReplaceAll(m.File, ".", "_")
+		name := stem(m)
+		if count[strings.ToLower(name)] > 1 {
+			name = strings.ReplaceAll(m.File, ".", "_")
 		}
+		for n, base := 2, name; taken[strings.ToLower(name)]; n++ {
+			name = fmt.Sprintf("%s_%d", base, n)
+		}
+		taken[strings.ToLower(name)] = true
+		out[m.ID] = name
 	}
 	return out
 }

@@ -44,8 +44,8 @@ func (p ProcessTrainer) Command(_ context.Context, jobDir string, _ map[string]a
 
 // ParseTrainerFlag reads a --trainer NAME=PATH flag: a program that
 // speaks the trainer contract, offered with the spec's config schema.
-// The path is made absolute (trainers run in the job's folder) and must
-// exist now, not at the first job.
+// The path is made absolute (trainers run in the job's folder; a bare name
+// is looked up on $PATH) and must exist now, not at the first job.
 func ParseTrainerFlag(v string) (ProcessTrainer, error) {
 	name, path, ok := strings.Cut(v, "=")
 	if !ok || name == "" || path == "" {
@@ -54,11 +54,20 @@ func ParseTrainerFlag(v string) (ProcessTrainer, error) {
 	if !jobproto.ValidToken(name) {
 		return ProcessTrainer{}, fmt.Errorf("trainer name %q: use letters, digits, - and _", name)
 	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return ProcessTrainer{}, err
+	var abs string
+	var err error
+	if strings.ContainsRune(path, filepath.Separator) || strings.ContainsRune(path, '/') {
+		abs, err = filepath.Abs(path)
+		if err == nil {
+			_, err = os.Stat(abs)
+		}
+	} else { // a bare name is a command on $PATH, as a shell finds it
+		abs, err = exec.LookPath(path)
+		if err == nil {
+			abs, err = filepath.Abs(abs)
+		}
 	}
-	if _, err := os.Stat(abs); err != nil {
+	if err != nil {
 		return ProcessTrainer{}, fmt.Errorf("trainer %s: %w", name, err)
 	}
 	return ProcessTrainer{Path: abs, TrainerInfo: jobproto.TrainerInfo{Name: name, Label: name,

@@ -18,7 +18,12 @@ func TestTrainerFlag(t *testing.T) {
 	if err != nil || p.Path != filepath.Join(dir, "tr.sh") || p.TrainerInfo.Name != "mine" || len(p.TrainerInfo.ConfigSchema) == 0 {
 		t.Fatalf("%+v %v", p, err)
 	}
-	for v, want := range map[string]string{"mine=./nope": "no such file", "mine": "NAME=PATH", "bad name=./tr.sh": "use letters"} {
+	// A bare name is a command on $PATH.
+	t.Setenv("PATH", dir)
+	if p, err := ParseTrainerFlag("mine=tr.sh"); err != nil || p.Path != filepath.Join(dir, "tr.sh") {
+		t.Fatalf("a command on $PATH: %+v %v", p, err)
+	}
+	for v, want := range map[string]string{"mine=./nope": "no such file", "mine=nope": "not found", "mine": "NAME=PATH", "bad name=./tr.sh": "use letters"} {
 		if _, err := ParseTrainerFlag(v); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", v, err, want)
 		}
