@@ -12,20 +12,22 @@ import ImageViewer from './ImageViewer.svelte';
 const project: Project = { id: 3, name: 'Slides', description: '', created_at: '2026-11-27T04:00:00Z', updated_at: '2026-11-27T04:00:00Z' };
 const failed = imageFixture({ id: 7, name: 'bad.png', state: 'failed', error: 'broken file', pyramid: null, tiles_count: 4 });
 
-/** A server for image 7; answers to POST retry wait until released. */
-function server() {
+/** A server for image 7; answers to POST retry (and, with holdDelete, DELETE) wait until released. */
+function server(holdDelete = false) {
   const calls: string[] = [];
   let release: (img: Image) => void = () => {};
   const retried = new Promise<Image>((r) => (release = r));
+  let releaseDelete: () => void = () => {};
+  const deleted = holdDelete ? new Promise<void>((r) => (releaseDelete = r)) : Promise.resolve();
   const fetch = async (url: string, init?: RequestInit): Promise<Response> => {
     const key = `${init?.method ?? 'GET'} ${url}`;
     calls.push(key);
     if (key === 'GET /api/images/7') return Response.json(failed);
     if (key === 'POST /api/images/7/retry') return Response.json(await retried);
-    if (key === 'DELETE /api/images/7') return new Response(null, { status: 204 });
+    if (key === 'DELETE /api/images/7') return deleted.then(() => new Response(null, { status: 204 }));
     return Response.json({ error: { code: 'not_found', message: key } }, { status: 404 });
   };
-  return { api: new Client({ fetch }), calls, release };
+  return { api: new Client({ fetch }), calls, release, releaseDelete };
 }
 
 function session(role: Role) {
@@ -69,6 +71,21 @@ describe('the image page', () => {
     dom.target.querySelector<HTMLButtonElement>('dialog button.danger')!.click();
     await settle(() => expect(window.location.hash).toBe('#/projects/3/images'));
     expect(srv.calls).toContain('DELETE /api/images/7');
+  });
+
+  it('stays where the person went when the deletion ends after they left', async () => {
+    const srv = server(true);
+    dom.mount(ImageViewer, { props: { project, imageId: 7 }, context: pageContext({ api: srv.api, session: session('professor') }) });
+    await settle(() => expect(button('Delete image')).toBeDefined());
+    button('Delete image')!.click();
+    await settle(() => expect(dom.target.querySelector('dialog button.danger')).not.toBeNull());
+    dom.target.querySelector<HTMLButtonElement>('dialog button.danger')!.click();
+    await settle(() => expect(srv.calls).toContain('DELETE /api/images/7'));
+    dom.unmount();
+    window.location.hash = '#/projects/3/train';
+    srv.releaseDelete();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(window.location.hash).toBe('#/projects/3/train');
   });
 
   it('offers no delete to assistants and students, and no retry to students', async () => {

@@ -60,6 +60,9 @@ describe('time left', () => {
     // Only the replay so far: unknown, not "about 0 s".
     const waiting = timing(jobFixture({ attempt: 2, started_at: at(0), epoch: 3, epochs: 10 }), tr, replay, t0 + 131_000);
     expect(waiting).toMatchObject({ perEpoch: null, remaining: null });
+    // Resumed from epoch 1's checkpoint: its one replayed epoch is no measure either.
+    const one = timing(jobFixture({ attempt: 2, started_at: at(0), epoch: 1, epochs: 10 }), tr, replay.slice(0, 1), t0 + 131_000);
+    expect(one).toMatchObject({ perEpoch: null, remaining: null });
   });
 
   it('measures a first attempt whose epochs are all quick', () => {

@@ -46,6 +46,9 @@ const burstGap = 0.5;
  * (-1: nothing to measure yet).
  */
 function measuredFrom(metrics: readonly JobMetric[], attempt: number): number {
+  // One epoch on a later attempt may be the replay of a checkpoint of
+  // epoch 1: not measured until a second comes.
+  if (attempt > 1 && metrics.length === 1) return -1;
   let i = 0;
   for (; i + 1 < metrics.length; i++) {
     const a = ms(metrics[i]!.time);
