@@ -12,6 +12,20 @@ func (h *Handler) evaluateRoutes() {
 	h.mux.HandleFunc("POST /api/jobs/{job}/predict", h.predict)
 	h.mux.HandleFunc("GET /api/images/{id}/predictions", h.listPredictions)
 	h.mux.HandleFunc("GET /api/images/{id}/predictions/{job}/{file}", h.predictionFile)
+	h.mux.HandleFunc("GET /api/projects/{id}/predictions/running", h.runningPredictions)
+}
+
+// runningPredictions lists the project's whole-image predictions waiting
+// or running, with how many tiles each has done.
+func (h *Handler) runningPredictions(w http.ResponseWriter, r *http.Request) {
+	if h.allow(w, r, auth.ViewTraining) == nil {
+		return
+	}
+	pid, ok := h.id(w, r, "project")
+	if !ok {
+		return
+	}
+	h.reply(w, r, http.StatusOK, map[string]any{"predictions": h.cfg.Evaluate.Running(pid)}, nil)
 }
 
 func (h *Handler) predict(w http.ResponseWriter, r *http.Request) {

@@ -58,6 +58,7 @@ func TestRolesOnTraining(t *testing.T) {
 		{auth.ViewTraining, "GET", "/api/jobs/job/model", nil},
 		{auth.ViewTraining, "GET", "/api/jobs/job/validation", nil},
 		{auth.ViewTraining, "POST", "/api/jobs/job/predict", map[string]any{"image_id": 1}},
+		{auth.ViewTraining, "GET", pid + "/predictions/running", nil},
 		{auth.DownloadLogs, "GET", "/api/jobs/job/train.log", nil},
 		{auth.ConfigureTrain, "POST", pid + "/jobs/check", map[string]any{"pool": "gpu", "pipeline_id": "pl"}},
 		{auth.ConfigureTrain, "POST", pid + "/jobs", map[string]any{"pool": "gpu", "pipeline_id": "pl"}},

@@ -57,6 +57,8 @@ type Service struct {
 	// running is the prediction in progress, by job: a job's deletion
 	// stops it before removing the job's predictions (StopJob).
 	running backend.Inflight[string]
+	// progress says which predictions wait or run, and how far (Running).
+	progress progressBoard
 }
 
 // StopJob stops a prediction by the job in progress, if one is, and waits
@@ -120,6 +122,12 @@ func (s *Service) PredictImage(ctx context.Context, jobID string, imageID int64)
 	if err := s.checkFormat(j.ID, kind); err != nil {
 		return nil, err
 	}
+	key := progressKey{j.ID, m.ID}
+	s.progress.update(s.Emitter, key, func(p *Progress) {
+		p.ProjectID, p.State, p.Total, p.Since = m.ProjectID, "queued", m.TilesCount, time.Now().UTC()
+	})
+	failed := true
+	defer func() { s.progress.end(s.Emitter, key, failed) }()
 	s.one.Lock()
 	defer s.one.Unlock()
 	if err := ctx.Err(); err != nil { // the caller left while another ran
@@ -144,7 +152,8 @@ func (s *Service) PredictImage(ctx context.Context, jobID string, imageID int64)
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range tiles {
+	s.progress.update(s.Emitter, key, func(p *Progress) { p.State, p.Total, p.Since = "running", len(tiles), time.Now().UTC() })
+	for i, t := range tiles {
 		if ctx.Err() != nil {
 			return nil, context.Cause(ctx)
 		}
@@ -157,6 +166,7 @@ func (s *Service) PredictImage(ctx context.Context, jobID string, imageID int64)
 			return nil, fmt.Errorf("predict tile %s: %w", t.Name, err)
 		}
 		draw.Draw(full, image.Rect(t.X, t.Y, t.X+t.Width, t.Y+t.Height), pred, pred.Bounds().Min, draw.Src)
+		s.progress.update(s.Emitter, key, func(p *Progress) { p.Done = i + 1 })
 	}
 	p := &Prediction{JobID: j.ID, ImageID: m.ID, Width: m.Width, Height: m.Height, Classes: classes,
 		Pixels: map[string]int{}, CreatedAt: time.Now().UTC()}
@@ -193,6 +203,7 @@ func (s *Service) PredictImage(ctx context.Context, jobID string, imageID int64)
 	if err := writeFile(filepath.Join(dir, "prediction.json"), func(f *os.File) error { _, err := f.Write(b); return err }); err != nil {
 		return nil, err
 	}
+	failed = false
 	if s.Emitter != nil {
 		s.Emitter.Emit(backend.Event{Type: EventPrediction, ProjectID: m.ProjectID, Data: p, Time: time.Now().UTC()})
 	}

@@ -196,6 +196,10 @@ func TestPredictStitchesTilesIntoTheWholeImage(t *testing.T) {
 	errc := make(chan error, 1)
 	go func() { _, err := svc.PredictImage(ctx, "done", m.ID); errc <- err }()
 	<-started
+	// Meanwhile the project's running predictions say how far it has got.
+	if run := svc.Running(p.ID); len(run) != 1 || run[0].State != "running" || run[0].JobID != "done" || run[0].ImageID != m.ID || run[0].Total == 0 || run[0].Done != 0 {
+		t.Fatalf("running predictions %+v", run)
+	}
 	stopped := make(chan struct{})
 	go func() { svc.StopJob("done"); close(stopped) }()
 	time.Sleep(20 * time.Millisecond) // StopJob waits for the tile in progress
@@ -206,5 +210,8 @@ func TestPredictStitchesTilesIntoTheWholeImage(t *testing.T) {
 	}
 	if _, err := os.Stat(svc.Dir(m, "done")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("the deleted job's prediction folder: %v", err)
+	}
+	if run := svc.Running(p.ID); len(run) != 0 {
+		t.Fatalf("running after the end: %+v", run)
 	}
 }
