@@ -14,7 +14,7 @@ import (
 // runLabels imports and exports label files:
 //
 //	tessera labels import --project ID [--schema schema.json] PATH...
-//	tessera labels export --project ID --format django-labeller|masks|coco --per tile|image --out DIR
+//	tessera labels export --project ID --format django-labeller|masks|coco --per tile|image [--complete-only] --out DIR
 func runLabels(ctx context.Context, args []string, env Env) (*out, error) {
 	sub := ""
 	if len(args) > 0 {
@@ -26,6 +26,7 @@ func runLabels(ctx context.Context, args []string, env Env) (*out, error) {
 	format := fs.String("format", annotate.FormatDjangoLabeller, "export format: django-labeller, masks or coco")
 	per := fs.String("per", annotate.PerTile, "export one file per tile or per image")
 	outDir := fs.String("out", "", "export into this `folder`")
+	completeOnly := fs.Bool("complete-only", false, "export only tiles marked complete (per image: only images all of whose tiles are)")
 	paths, err := parse(fs, args)
 	o := &out{env: env, json: c.json}
 	if err != nil {
@@ -50,12 +51,15 @@ func runLabels(ctx context.Context, args []string, env Env) (*out, error) {
 		if *outDir == "" {
 			return o, backend.Errorf(backend.EINVALID, "say where to export: --out DIR")
 		}
-		sum, err := inst.Labels.Export(ctx, *pid, *format, *per, annotate.DirSink(*outDir))
+		sum, err := inst.Labels.ExportWith(ctx, *pid, annotate.ExportOptions{Format: *format, Per: *per, CompleteOnly: *completeOnly}, annotate.DirSink(*outDir))
 		if err != nil {
 			return o, err
 		}
 		return o, o.print(sum, func(w io.Writer) {
 			fmt.Fprintf(w, "exported %d %s(s) as %s: %d files in %s\n", sum.Items, sum.Per, sum.Format, sum.Files, *outDir)
+			if sum.CompleteOnly && sum.Skipped > 0 {
+				fmt.Fprintf(w, "left out %d %s(s) not marked complete\n", sum.Skipped, sum.Per)
+			}
 			for _, p := range sum.Problems {
 				fmt.Fprintf(w, "left out of masks: %s\n", p)
 			}

@@ -1,6 +1,7 @@
 package annotate_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tessera-lab/tessera/backend"
 	"github.com/tessera-lab/tessera/backend/annotate"
@@ -469,5 +471,120 @@ func TestAClassNamedBackgroundIsRefused(t *testing.T) {
 	b := &dataset.Builder{Store: fx.db, Labels: fx.svc, Layout: fx.layout}
 	if err := b.Check(ctx, fx.pid); backend.ErrorCode(err) != backend.EINVALID || !strings.Contains(err.Error(), "rename it") {
 		t.Fatalf("training check: %v", err)
+	}
+}
+
+// "Continue annotating" spreads people over the tiles: the first incomplete
+// tile nobody else has open, else the first incomplete one; who has a tile
+// open is forgotten after OpenFor without a heartbeat.
+func TestNextTileSkipsTilesOthersHaveOpen(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t)
+	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	fx.svc.Now = func() time.Time { return now }
+	first, second := fx.tiles[0], fx.tiles[1]
+	if first.Col != 0 || second.Col != 1 {
+		t.Fatalf("tiles out of order: %+v %+v", first, second)
+	}
+	next := func(user string) int64 {
+		t.Helper()
+		tl, err := fx.svc.NextTile(ctx, user, fx.pid, fx.image.ID)
+		if err != nil || tl == nil {
+			t.Fatalf("next tile for %s: %v %v", user, tl, err)
+		}
+		return tl.ID
+	}
+	if got := next("ada"); got != first.ID {
+		t.Fatalf("ada gets %d, want the first tile %d", got, first.ID)
+	}
+	// ada is on the first tile now: bob gets the second; ada again the first.
+	if got := next("bob"); got != second.ID {
+		t.Fatalf("bob gets %d, want %d", got, second.ID)
+	}
+	if got := next("ada"); got != first.ID {
+		t.Fatalf("ada again gets %d, want %d", got, first.ID)
+	}
+	// Both taken: the first incomplete one.
+	if got := next("cy"); got != first.ID {
+		t.Fatalf("cy gets %d, want the first incomplete %d", got, first.ID)
+	}
+	tl, err := fx.svc.OpenTileLabels(ctx, "bob", first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(tl.OpenBy, ",") != "ada,cy" {
+		t.Fatalf("open by %v, want ada,cy", tl.OpenBy)
+	}
+	// A complete tile is skipped even when free.
+	done := parse(t, `{"completed_tasks":["finished"],"labels":[]}`)
+	if _, err := fx.svc.SaveTileLabels(ctx, "ada", first.ID, done, 0, 1); err != nil {
+		t.Fatal(err)
+	}
+	// After OpenFor without a heartbeat nobody counts as having a tile open.
+	now = now.Add(annotate.OpenFor + time.Second)
+	if others, err := fx.svc.KeepOpen(ctx, "dee", second.ID); err != nil || len(others) != 0 {
+		t.Fatalf("after expiry open by %v %v, want nobody", others, err)
+	}
+	if got := next("eve"); got != second.ID {
+		t.Fatalf("eve gets %d, want the only incomplete tile %d", got, second.ID)
+	}
+	if _, err := fx.svc.NextTile(ctx, "eve", fx.pid+1, fx.image.ID); backend.ErrorCode(err) != backend.ENOTFOUND {
+		t.Fatalf("another project's next tile: %v", err)
+	}
+}
+
+// Tiles nobody finished would export as all-background masks that look
+// like ground truth: CompleteOnly leaves them out (per image, images with
+// any such tile); without it everything goes, as before.
+func TestExportCompleteOnly(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t)
+	done := parse(t, `{"completed_tasks":["finished"],"labels":[{"label_type":"polygon","object_id":"a","label_class":"nucleus","regions":[`+square(10, 10, 30, 40)+`]}]}`)
+	if _, err := fx.svc.SaveTileLabels(ctx, "ada", fx.tiles[0].ID, done, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	names := func(dir string) []string {
+		t.Helper()
+		es, _ := os.ReadDir(filepath.Join(dir, "masks"))
+		var out []string
+		for _, e := range es {
+			out = append(out, e.Name())
+		}
+		return out
+	}
+	all := t.TempDir()
+	sum, err := fx.svc.Export(ctx, fx.pid, annotate.FormatMasks, annotate.PerTile, annotate.DirSink(all))
+	if err != nil || sum.Items != 2 || sum.Skipped != 0 || len(names(all)) != 2 {
+		t.Fatalf("export of all tiles: %+v %v %v", sum, names(all), err)
+	}
+	some := t.TempDir()
+	sum, err = fx.svc.ExportWith(ctx, fx.pid, annotate.ExportOptions{Format: annotate.FormatMasks, Per: annotate.PerTile, CompleteOnly: true}, annotate.DirSink(some))
+	if err != nil || sum.Items != 1 || sum.Skipped != 1 || !sum.CompleteOnly || strings.Join(names(some), ",") != "smear_r000_c000.png" {
+		t.Fatalf("export of complete tiles: %+v %v %v", sum, names(some), err)
+	}
+	per := t.TempDir()
+	sum, err = fx.svc.ExportWith(ctx, fx.pid, annotate.ExportOptions{Format: annotate.FormatMasks, Per: annotate.PerImage, CompleteOnly: true}, annotate.DirSink(per))
+	if err != nil || sum.Items != 0 || sum.Skipped != 1 || len(names(per)) != 0 {
+		t.Fatalf("per image, an image with an incomplete tile went: %+v %v %v", sum, names(per), err)
+	}
+}
+
+// Zip entries carry the time they were written, not 1980.
+func TestZipEntriesAreDated(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := annotate.ZipSink{W: zw}.Create("schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("{}"))
+	w.Close()
+	zw.Close()
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := zr.File[0].Modified; time.Since(m) > time.Hour || time.Since(m) < -time.Hour {
+		t.Fatalf("entry dated %v, want about now", m)
 	}
 }

@@ -10,7 +10,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/tessera-lab/tessera/backend"
 	"github.com/tessera-lab/tessera/backend/labels"
@@ -44,11 +46,20 @@ func (d DirSink) Create(name string) (io.WriteCloser, error) {
 	return os.Create(p)
 }
 
-// ZipSink writes into a zip archive.
-type ZipSink struct{ W *zip.Writer }
+// ZipSink writes into a zip archive. Its entries are dated Modified, or
+// the time they are written when that is zero (zip.Writer.Create would
+// leave them at 1980).
+type ZipSink struct {
+	W        *zip.Writer
+	Modified time.Time
+}
 
 func (z ZipSink) Create(name string) (io.WriteCloser, error) {
-	w, err := z.W.Create(name)
+	mod := z.Modified
+	if mod.IsZero() {
+		mod = time.Now()
+	}
+	w, err := z.W.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: mod})
 	return nopCloser{w}, err
 }
 
@@ -58,11 +69,25 @@ func (nopCloser) Close() error { return nil }
 
 // ExportSummary says what an export wrote.
 type ExportSummary struct {
-	Format   string   `json:"format"`
-	Per      string   `json:"per"`
-	Files    int      `json:"files"`
-	Items    int      `json:"items"` // tiles or images
-	Problems []string `json:"problems"`
+	Format string `json:"format"`
+	Per    string `json:"per"`
+	Files  int    `json:"files"`
+	Items  int    `json:"items"` // tiles or images
+	// CompleteOnly: only tiles marked complete (per image: only images all
+	// of whose tiles are) were exported; Skipped counts those left out.
+	CompleteOnly bool     `json:"complete_only"`
+	Skipped      int      `json:"skipped"`
+	Problems     []string `json:"problems"`
+}
+
+// ExportOptions say what an export writes.
+type ExportOptions struct {
+	Format string // FormatDjangoLabeller, FormatMasks or FormatCOCO
+	Per    string // PerTile or PerImage
+	// CompleteOnly leaves out tiles not marked complete: their masks would
+	// be all background where nobody labelled yet, which looks like ground
+	// truth. Per image, an image goes only when all its tiles are complete.
+	CompleteOnly bool
 }
 
 // unit is one exported item: a tile, or a whole image with its tiles' labels merged.
@@ -77,8 +102,15 @@ type unit struct {
 // maxPreviewPixels bounds a colour preview in a mask export.
 const maxPreviewPixels = 64 << 20
 
-// Export writes a project's labels in a format, per tile or per image.
+// Export writes a project's labels in a format, per tile or per image:
+// every tile, complete or not (ExportWith can leave incomplete ones out).
 func (s *Service) Export(ctx context.Context, projectID int64, format, per string, dst Sink) (*ExportSummary, error) {
+	return s.ExportWith(ctx, projectID, ExportOptions{Format: format, Per: per}, dst)
+}
+
+// ExportWith writes a project's labels as opts say.
+func (s *Service) ExportWith(ctx context.Context, projectID int64, opts ExportOptions, dst Sink) (*ExportSummary, error) {
+	format, per := opts.Format, opts.Per
 	switch format {
 	case FormatDjangoLabeller, FormatMasks, FormatCOCO:
 	default:
@@ -91,11 +123,11 @@ func (s *Service) Export(ctx context.Context, projectID int64, format, per strin
 	if err != nil {
 		return nil, err
 	}
-	units, err := s.units(ctx, projectID, per)
+	units, skipped, err := s.units(ctx, projectID, per, opts.CompleteOnly)
 	if err != nil {
 		return nil, err
 	}
-	sum := &ExportSummary{Format: format, Per: per, Items: len(units), Problems: []string{}}
+	sum := &ExportSummary{Format: format, Per: per, Items: len(units), CompleteOnly: opts.CompleteOnly, Skipped: skipped, Problems: []string{}}
 	put := func(name string, write func(io.Writer) error) error {
 		w, err := dst.Create(name)
 		if err != nil {
@@ -187,15 +219,24 @@ func classTable(w io.Writer, sch labels.Schema) error {
 }
 
 // units lists what an export covers: every tile of every image, or every
-// image with its tiles' labels merged back onto it.
-func (s *Service) units(ctx context.Context, projectID int64, per string) ([]unit, error) {
-	var out []unit
-	err := s.eachImage(ctx, projectID, func(m *backend.Image, tiles []*backend.Tile) error {
+// image with its tiles' labels merged back onto it; with completeOnly only
+// tiles marked complete, or images all of whose tiles are. skipped counts
+// the tiles (or images) left out.
+func (s *Service) units(ctx context.Context, projectID int64, per string, completeOnly bool) (out []unit, skipped int, err error) {
+	err = s.eachImage(ctx, projectID, func(m *backend.Image, tiles []*backend.Tile) error {
 		merged := map[labels.TileRect]*labels.File{}
+		whole := true
 		for _, t := range tiles {
 			f, err := s.readLabels(projectID, t.Name)
 			if err != nil {
 				return err
+			}
+			if completeOnly && !slices.Contains(f.CompletedTasks, TaskFinished) {
+				whole = false
+				if per == PerTile {
+					skipped++
+				}
+				continue
 			}
 			if per == PerTile {
 				out = append(out, unit{name: TileStem(t.Name), file: t.Name, w: t.Width, h: t.Height, id: t.ID, labels: f})
@@ -203,14 +244,16 @@ func (s *Service) units(ctx context.Context, projectID int64, per string) ([]uni
 			}
 			merged[labels.TileRect{Name: t.Name, X: t.X, Y: t.Y, W: t.Width, H: t.Height}] = f
 		}
-		if per == PerImage {
+		if per == PerImage && !whole {
+			skipped++
+		} else if per == PerImage {
 			f := labels.MergeFromTiles(merged)
 			f.ImageFilename = m.File
 			out = append(out, unit{name: strings.TrimSuffix(m.File, filepath.Ext(m.File)), file: m.File, w: m.Width, h: m.Height, id: m.ID, labels: f})
 		}
 		return nil
 	})
-	return out, err
+	return out, skipped, err
 }
 
 // eachImage calls fn for every tiled image of a project with all its tiles.

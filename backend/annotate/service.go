@@ -38,8 +38,11 @@ type Service struct {
 	Store   Store
 	Layout  backend.Layout
 	Emitter backend.Emitter // may be nil
+	// Now is the clock of who has which tile open; nil means time.Now.
+	Now func() time.Time
 
 	saves tileLocks
+	open  openTiles
 }
 
 func (s *Service) emit(typ string, projectID int64, data any) {

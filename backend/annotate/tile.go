@@ -26,6 +26,9 @@ type TileLabels struct {
 	Complete   bool           `json:"complete"`
 	Problems   []Problem      `json:"problems"`
 	Neighbours Neighbours     `json:"neighbours"`
+	// OpenBy are the other people who have the tile open in the editor now
+	// (OpenTileLabels); empty otherwise.
+	OpenBy []string `json:"open_by"`
 }
 
 // Neighbours are the tiles around one: prev/next in reading order, and the
@@ -92,7 +95,7 @@ func (s *Service) TileLabels(ctx context.Context, tileID int64) (*TileLabels, er
 	}
 	_, problems := labels.Rasterise(f, sch, t.Width, t.Height)
 	tl := &TileLabels{Tile: t, Image: m, Labels: f, Revision: a.Revision, Complete: slices.Contains(f.CompletedTasks, TaskFinished),
-		Problems: nonNil(problems)}
+		Problems: nonNil(problems), OpenBy: []string{}}
 	tl.Neighbours, err = s.neighbours(ctx, m, t)
 	return tl, err
 }

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"time"
 
+	"github.com/tessera-lab/tessera/backend"
 	"github.com/tessera-lab/tessera/backend/annotate"
 	"github.com/tessera-lab/tessera/backend/auth"
 	"github.com/tessera-lab/tessera/backend/labels"
@@ -20,6 +23,8 @@ func (h *Handler) labelRoutes() {
 	h.mux.HandleFunc("GET /api/projects/{id}/export", h.export)
 	h.mux.HandleFunc("GET /api/tiles/{id}/labels", h.getLabels)
 	h.mux.HandleFunc("PUT /api/tiles/{id}/labels", h.putLabels)
+	h.mux.HandleFunc("POST /api/tiles/{id}/open", h.keepTileOpen)
+	h.mux.HandleFunc("GET /api/projects/{id}/next-tile", h.nextTile)
 }
 
 func (h *Handler) getSchema(w http.ResponseWriter, r *http.Request) {
@@ -70,7 +75,8 @@ func (h *Handler) progress(w http.ResponseWriter, r *http.Request) {
 	h.reply(w, r, http.StatusOK, p, err)
 }
 
-// export sends a zip of the project's labels in the asked format.
+// export sends a zip of the project's labels in the asked format;
+// complete=1 leaves out the tiles not marked complete.
 func (h *Handler) export(w http.ResponseWriter, r *http.Request) {
 	if h.allow(w, r, auth.ExportLabels) == nil {
 		return
@@ -84,32 +90,82 @@ func (h *Handler) export(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	format, per := r.URL.Query().Get("format"), r.URL.Query().Get("per")
-	if per == "" {
-		per = annotate.PerTile
+	q := r.URL.Query()
+	opts := annotate.ExportOptions{Format: q.Get("format"), Per: q.Get("per")}
+	if opts.Per == "" {
+		opts.Per = annotate.PerTile
+	}
+	switch q.Get("complete") {
+	case "", "0", "false":
+	case "1", "true":
+		opts.CompleteOnly = true
+	default:
+		h.fail(w, r, backend.Errorf(backend.EINVALID, "complete must be 1 or 0, not %q", q.Get("complete")))
+		return
 	}
 	// One export at a time: per image, masks of whole slides are big.
 	h.exporting.Lock()
 	defer h.exporting.Unlock()
-	h.sendZip(w, r, fmt.Sprintf("project-%d-%s-%s.zip", p.ID, format, per), func(f io.Writer) error {
+	h.sendZip(w, r, fmt.Sprintf("project-%d-%s-%s.zip", p.ID, opts.Format, opts.Per), func(f io.Writer) error {
 		zw := zip.NewWriter(f)
-		if _, err := h.cfg.Labels.Export(r.Context(), pid, format, per, annotate.ZipSink{W: zw}); err != nil {
+		if _, err := h.cfg.Labels.ExportWith(r.Context(), pid, opts, annotate.ZipSink{W: zw, Modified: time.Now()}); err != nil {
 			return err
 		}
 		return zw.Close()
 	})
 }
 
+// getLabels answers a tile's labels; the caller counts as having the tile
+// open for a while (annotate.OpenFor), and open_by names the others who do.
 func (h *Handler) getLabels(w http.ResponseWriter, r *http.Request) {
-	if h.allow(w, r, auth.ViewProjects) == nil {
+	u := h.allow(w, r, auth.ViewProjects)
+	if u == nil {
 		return
 	}
 	id, ok := h.id(w, r, "tile")
 	if !ok {
 		return
 	}
-	tl, err := h.cfg.Labels.TileLabels(r.Context(), id)
+	tl, err := h.cfg.Labels.OpenTileLabels(r.Context(), u.Name, id)
 	h.reply(w, r, http.StatusOK, tl, err)
+}
+
+// keepTileOpen is the editor's heartbeat: the tile stays open by the caller.
+func (h *Handler) keepTileOpen(w http.ResponseWriter, r *http.Request) {
+	u := h.allow(w, r, auth.ViewProjects)
+	if u == nil {
+		return
+	}
+	id, ok := h.id(w, r, "tile")
+	if !ok {
+		return
+	}
+	others, err := h.cfg.Labels.KeepOpen(r.Context(), u.Name, id)
+	h.reply(w, r, http.StatusOK, map[string][]string{"open_by": others}, err)
+}
+
+// nextTile is the tile "Continue annotating" opens (?image=ID for one
+// image): the first incomplete one nobody else has open.
+func (h *Handler) nextTile(w http.ResponseWriter, r *http.Request) {
+	u := h.allow(w, r, auth.ViewProjects)
+	if u == nil {
+		return
+	}
+	pid, ok := h.id(w, r, "project")
+	if !ok {
+		return
+	}
+	var imageID int64
+	if v := r.URL.Query().Get("image"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			h.fail(w, r, backend.Errorf(backend.EINVALID, "image must be an image id, not %q", v))
+			return
+		}
+		imageID = n
+	}
+	t, err := h.cfg.Labels.NextTile(r.Context(), u.Name, pid, imageID)
+	h.reply(w, r, http.StatusOK, map[string]*backend.Tile{"tile": t}, err)
 }
 
 func (h *Handler) putLabels(w http.ResponseWriter, r *http.Request) {

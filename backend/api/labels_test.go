@@ -79,6 +79,21 @@ func TestLabellingThroughTheAPI(t *testing.T) {
 	if st, resp := student.raw("GET", tp, ""); st != 200 || !strings.Contains(resp, `"r1"`) || !strings.Contains(resp, `"revision":1`) {
 		t.Fatalf("get labels: %d %s", st, resp)
 	}
+	// The student read the tile's labels: it is open by them, and the
+	// professor's editor says so (and theirs says the professor's).
+	if st, resp := prof.raw("GET", tp, ""); st != 200 || !strings.Contains(resp, `"open_by":["student"]`) {
+		t.Fatalf("open by: %d %s", st, resp)
+	}
+	if st, resp := student.raw("POST", "/api/tiles/"+itoa(tiles.Tiles[0].ID)+"/open", ""); st != 200 || resp != `{"open_by":["professor"]}`+"\n" {
+		t.Fatalf("heartbeat: %d %q", st, resp)
+	}
+	var next struct{ Tile *backend.Tile }
+	if st, resp := student.do("GET", pp+"/next-tile?image="+itoa(tiles.Tiles[0].ImageID), nil, &next); st != 200 || next.Tile == nil || next.Tile.ID != tiles.Tiles[0].ID {
+		t.Fatalf("next tile: %d %s", st, resp)
+	}
+	if st, _ := student.raw("GET", pp+"/next-tile?image=x", ""); st != 400 {
+		t.Fatalf("next tile of a bad image id: %d, want 400", st)
+	}
 	if st, resp := prof.raw("GET", pp+"/progress", ""); st != 200 || !strings.Contains(resp, `"labelled":1`) || !strings.Contains(resp, `"user":"student"`) {
 		t.Fatalf("progress: %d %s", st, resp)
 	}
@@ -92,6 +107,28 @@ func TestLabellingThroughTheAPI(t *testing.T) {
 	zr, err := zip.NewReader(bytes.NewReader(zipped), int64(len(zipped)))
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range zr.File {
+		if f.Modified.Year() < 2000 {
+			t.Fatalf("%s dated %v", f.Name, f.Modified)
+		}
+	}
+	// The student's tile is not marked complete: complete=1 leaves it out.
+	resp, zipped = prof.get(pp + "/export?format=masks&per=tile&complete=1")
+	if resp.StatusCode != 200 {
+		t.Fatalf("export of complete tiles: %d", resp.StatusCode)
+	}
+	if zc, err := zip.NewReader(bytes.NewReader(zipped), int64(len(zipped))); err != nil {
+		t.Fatal(err)
+	} else {
+		for _, f := range zc.File {
+			if strings.HasPrefix(f.Name, "masks/") {
+				t.Fatalf("complete=1 exported %s, a tile not marked complete", f.Name)
+			}
+		}
+	}
+	if st, _ := prof.raw("GET", pp+"/export?format=masks&complete=maybe", ""); st != 400 {
+		t.Fatalf("complete=maybe: %d, want 400", st)
 	}
 	for _, f := range zr.File {
 		if f.Name != "masks/town_r000_c000.png" {

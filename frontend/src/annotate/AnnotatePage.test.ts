@@ -1,6 +1,8 @@
 // @vitest-environment happy-dom
-// The Annotate step's way into the editor: "Continue annotating" looks for
-// the first tile not yet complete, which may take a while.
+// The Annotate step's way into the editor: "Continue annotating" asks the
+// server for the first tile not yet complete that nobody else has open,
+// which may take a while.
+import { flushSync } from 'svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { tilesFixture } from '../images/fixtures';
 import { Client, type Session } from '../lib/api';
@@ -24,7 +26,7 @@ const progress = {
   users: [],
 };
 
-/** The server; the tile list waits for the test, and the label reads are counted. */
+/** The server; its choice of tile waits for the test, and the label reads are counted. */
 function fakeServer() {
   const srv = {
     release: null as (() => void) | null,
@@ -32,9 +34,10 @@ function fakeServer() {
     fetch: async (url: string): Promise<Response> => {
       if (url === '/api/projects/1/schema') return Response.json(schema);
       if (url === '/api/projects/1/progress') return Response.json(progress);
-      if (url.startsWith('/api/images/1/tiles')) {
+      if (url === '/api/projects/1/next-tile?image=1') {
         await new Promise<void>((r) => (srv.release = r));
-        return Response.json({ tiles, total: tiles.length });
+        // The first incomplete tile is open elsewhere: the server picks the next.
+        return Response.json({ tile: tiles[1] });
       }
       const m = /^\/api\/tiles\/(\d+)\/labels$/.exec(url);
       if (m) {
@@ -59,19 +62,20 @@ function button(text: string): HTMLButtonElement {
   return b;
 }
 
-async function openPage(srv: ReturnType<typeof fakeServer>) {
-  dom.mount(AnnotatePage, { props: { projectId: 1 }, context: pageContext({ api: new Client({ fetch: srv.fetch }), hub: new LiveHub(), session }) });
+async function openPage(srv: ReturnType<typeof fakeServer>, as: Session = session) {
+  dom.mount(AnnotatePage, { props: { projectId: 1 }, context: pageContext({ api: new Client({ fetch: srv.fetch }), hub: new LiveHub(), session: as }) });
   await settle(() => button('Continue annotating'));
 }
 
 describe('AnnotatePage', () => {
-  it('opens the first tile not complete', async () => {
+  it('opens the tile the server picked: the first not complete that nobody else has open', async () => {
     const srv = fakeServer();
     await openPage(srv);
     button('Continue annotating').click();
     await vi.waitFor(() => expect(srv.release).not.toBeNull());
     srv.release!();
-    await vi.waitFor(() => expect(window.location.hash).toBe(`#/projects/1/tiles/${tiles[0]!.id}`));
+    await vi.waitFor(() => expect(window.location.hash).toBe(`#/projects/1/tiles/${tiles[1]!.id}`));
+    expect(srv.labelReads).toBe(0); // no tile is read (and so marked open) on the way
   });
 
   it('stays where the person went when they left while the tile was being found', async () => {
@@ -86,5 +90,19 @@ describe('AnnotatePage', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(window.location.hash).toBe('#/projects/1/train');
     expect(srv.labelReads).toBe(0); // and no tile's labels are read for nothing
+  });
+
+  it('exports only tiles marked complete unless asked to include all', async () => {
+    const prof: Session = { ...session, user: { ...session.user, name: 'prof', role: 'professor' } };
+    await openPage(fakeServer(), prof);
+    const link = () => [...dom.target.querySelectorAll<HTMLAnchorElement>('a')].find((a) => a.textContent === 'Export masks (PNG)')!;
+    expect(link().getAttribute('href')).toBe('/api/projects/1/export?format=masks&per=tile&complete=1');
+    expect(dom.target.textContent).toContain('--complete-only');
+    const box = [...dom.target.querySelectorAll('label')].find((l) => l.textContent?.includes('Include tiles not marked complete'))!.querySelector('input')!;
+    expect(box.checked).toBe(false);
+    box.click();
+    flushSync();
+    expect(link().getAttribute('href')).toBe('/api/projects/1/export?format=masks&per=tile');
+    expect(dom.target.textContent).not.toContain('--complete-only');
   });
 });

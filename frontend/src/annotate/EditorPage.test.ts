@@ -13,11 +13,31 @@ import Harness from './EditorPage.harness.svelte';
 
 const { project, session, image, tiles, tile, schema } = labellingFixture();
 
-function labelsAt(revision: number, completed: string[] = []) {
+/** A polygon label, for files that hold some. */
+function square(i: number) {
+  const x = 10 * i;
+  return {
+    label_type: 'polygon',
+    object_id: `o${i}`,
+    label_class: 'cell',
+    source: 'manual',
+    anno_data: {},
+    regions: [
+      [
+        { x, y: 0 },
+        { x: x + 5, y: 0 },
+        { x: x + 5, y: 5 },
+      ],
+    ],
+  };
+}
+
+function labelsAt(revision: number, completed: string[] = [], count = 0, openBy: string[] = []) {
   return {
     tile,
     image,
-    labels: { image_filename: `slide__${tile.name}.png`, completed_tasks: completed, labels: [] },
+    labels: { image_filename: `slide__${tile.name}.png`, completed_tasks: completed, labels: Array.from({ length: count }, (_, i) => square(i)) },
+    open_by: openBy,
     revision,
     complete: completed.length > 0,
     problems: [],
@@ -37,7 +57,10 @@ function fakeServer() {
     puts: [] as Put[],
     held: [] as (() => void)[],
     holdGets: false,
-    getsAt: () => labelsAt(srv.revision),
+    labelCount: 0,
+    openBy: [] as string[],
+    heartbeats: 0,
+    getsAt: () => labelsAt(srv.revision, [], srv.labelCount, srv.openBy),
     fetch: async (url: string, init?: RequestInit): Promise<Response> => {
       const method = init?.method ?? 'GET';
       if (method === 'PUT' && url === `/api/tiles/${tile.id}/labels`) {
@@ -47,6 +70,10 @@ function fakeServer() {
             answer: (res) => (res instanceof Error ? reject(res) : resolve(res)),
           });
         });
+      }
+      if (method === 'POST' && url === `/api/tiles/${tile.id}/open`) {
+        srv.heartbeats++;
+        return Response.json({ open_by: srv.openBy });
       }
       if (url === `/api/tiles/${tile.id}/labels`) {
         const body = srv.getsAt();
@@ -63,9 +90,9 @@ function fakeServer() {
 
 const saved = (revision: number) => Response.json({ revision, complete: false, problems: [] });
 
-function open(srv: ReturnType<typeof fakeServer>, hub = new LiveHub(), guards = new LeaveGuards()) {
+function open(srv: ReturnType<typeof fakeServer>, hub = new LiveHub(), guards = new LeaveGuards(), heartbeatMs?: number) {
   const api = new Client({ fetch: srv.fetch });
-  dom.mount(Harness, { props: { api, hub, guards, session, project, tileId: tile.id } });
+  dom.mount(Harness, { props: { api, hub, guards, session, project, tileId: tile.id, heartbeatMs } });
   return { hub, guards };
 }
 
@@ -106,18 +133,31 @@ beforeEach(() => {
 const dom = mountTarget();
 
 describe('EditorPage', () => {
-  it('"Keep mine" saves my version over the newer one someone else saved', async () => {
+  it('"Keep mine" asks first, then saves my version over the newer one someone else saved', async () => {
     const srv = fakeServer();
     const { hub } = open(srv);
     await settle(() => expect(saveState()).toBe('Saved'));
     markComplete();
     await settle(() => expect(srv.puts).toHaveLength(1));
-    srv.puts[0]!.answer(saved(4));
-    await settle(() => expect(saveState()).toBe('Saved'));
-
-    hub.emit({ type: 'labels.updated', project_id: 1, time: 't', data: { tile_id: tile.id, image_id: 1, revision: 6, user: 'bo' } });
-    await settle(() => expect(dom.target.textContent).toContain('bo saved a newer version of this tile.'));
+    // bo saved first (their event comes while mine is on its way): mine is refused.
+    srv.revision = 6;
+    srv.labelCount = 4;
+    hub.emit({ type: 'labels.updated', project_id: 1, time: 't', data: { tile_id: tile.id, image_id: 1, revision: 6, labels: 4, user: 'bo' } });
+    srv.puts[0]!.answer(Response.json({ error: { code: 'conflict', message: 'saved by someone else meanwhile' } }, { status: 409 }));
+    await settle(() => expect(dom.target.textContent).toContain('Their version: 4 labels, saved by bo. Yours: 0 labels, not saved.'));
+    // My edit is still on screen.
+    expect(q<HTMLInputElement>('.complete-toggle input').checked).toBe(true);
     button('Keep mine').click();
+    flushSync();
+    // Nothing is replaced before the person confirms.
+    expect(srv.puts).toHaveLength(1);
+    expect(dom.target.textContent).toContain('Replace bo’s 4 labels with your 0 labels?');
+    button('Cancel').click();
+    flushSync();
+    expect(srv.puts).toHaveLength(1);
+    button('Keep mine').click();
+    flushSync();
+    button('Replace theirs').click();
     // Mine goes at once, on their revision: no conflict, nothing lost.
     await settle(() => expect(srv.puts).toHaveLength(2));
     expect(srv.puts[1]!.body.base_revision).toBe(6);
@@ -128,6 +168,52 @@ describe('EditorPage', () => {
     markComplete(false);
     await settle(() => expect(srv.puts).toHaveLength(3));
     expect(srv.puts[2]!.body.base_revision).toBe(7);
+  });
+
+  it('loads a newer version by itself when I have no edits, and undo starts over from it', async () => {
+    const srv = fakeServer();
+    const { hub } = open(srv);
+    await settle(() => expect(saveState()).toBe('Saved'));
+    markComplete();
+    await settle(() => expect(srv.puts).toHaveLength(1));
+    srv.puts[0]!.answer(saved(4));
+    await settle(() => expect(saveState()).toBe('Saved'));
+    expect(button('Undo').disabled).toBe(false);
+
+    srv.revision = 6;
+    srv.labelCount = 4;
+    hub.emit({ type: 'labels.updated', project_id: 1, time: 't', data: { tile_id: tile.id, image_id: 1, revision: 6, labels: 4, user: 'bo' } });
+    await settle(() => expect(dom.target.querySelectorAll('g.label')).toHaveLength(4));
+    expect(dom.target.textContent).not.toContain('saved a newer version');
+    expect(dom.target.querySelector('.conflict-notice')).toBeNull();
+    // Undoing must not bring my old version back over theirs.
+    expect(button('Undo').disabled).toBe(true);
+    expect(srv.puts).toHaveLength(1);
+  });
+
+  it('shows the conflict banner above the stage, not over it', async () => {
+    const srv = fakeServer();
+    const { hub } = open(srv);
+    await settle(() => expect(saveState()).toBe('Saved'));
+    button('Polygon').click();
+    flushSync();
+    q('svg.overlay').dispatchEvent(new PointerEvent('pointerdown', { button: 0, clientX: 10, clientY: 10, bubbles: true }));
+    hub.emit({ type: 'labels.updated', project_id: 1, time: 't', data: { tile_id: tile.id, image_id: 1, revision: 6, labels: 2, user: 'stud' } });
+    await settle(() => expect(dom.target.textContent).toContain('Their version: 2 labels, saved by stud.'));
+    const banner = q('.conflict-notice');
+    expect(q('.stage').contains(banner)).toBe(false);
+    // It comes before the stage in the page.
+    expect(banner.compareDocumentPosition(q('.stage')) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+  });
+
+  it('says who else has the tile open, and keeps telling the server it is open here', async () => {
+    const srv = fakeServer();
+    srv.openBy = ['stud'];
+    open(srv, new LiveHub(), new LeaveGuards(), 20);
+    await settle(() => expect(dom.target.textContent).toContain('Also open: stud'));
+    await settle(() => expect(srv.heartbeats).toBeGreaterThan(0));
+    srv.openBy = [];
+    await settle(() => expect(dom.target.textContent).not.toContain('Also open'));
   });
 
   it('files a save that lands after the person moved on under the tile it was made on', async () => {
@@ -230,7 +316,7 @@ describe('EditorPage', () => {
     q('svg.overlay').dispatchEvent(new PointerEvent('pointerdown', { button: 0, clientX: 10, clientY: 10, bubbles: true }));
     srv.revision = 5;
     hub.resync();
-    await settle(() => expect(dom.target.textContent).toContain('Someone saved a newer version of this tile.'));
+    await settle(() => expect(dom.target.textContent).toContain('Someone saved a newer version of this tile'));
     expect(dom.target.querySelectorAll('.drawing')).toHaveLength(1);
   });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { imageFixture, tilesFixture } from '../images/fixtures';
+import { tilesFixture } from '../images/fixtures';
 import { Client, type Fetch } from '../lib/api';
 import { clampRadius, defaults, readPrefs } from './prefs.svelte';
-import { firstOpenTile, formatDuration } from './tiles';
+import { formatDuration, nextTileToOpen } from './tiles';
 
 describe('editor prefs', () => {
   it('reads stored prefs field by field, falling back to defaults', () => {
@@ -20,41 +20,36 @@ describe('editor prefs', () => {
   });
 });
 
-describe('first open tile', () => {
+describe('next tile to open', () => {
   const tiles = tilesFixture(1300, 900, 512);
-  function api(completeIds: number[]) {
+  function api() {
     const gets: string[] = [];
     const fetch: Fetch = async (url) => {
       gets.push(url);
-      if (url.startsWith('/api/images/1/tiles')) return Response.json({ tiles: [...tiles].reverse(), total: tiles.length });
-      const id = Number(/tiles\/(\d+)\/labels/.exec(url)?.[1]);
-      const t = tiles.find((x) => x.id === id)!;
-      return Response.json({
-        tile: t,
-        image: imageFixture(),
-        labels: { labels: [] },
-        revision: 1,
-        complete: completeIds.includes(id),
-        problems: [],
-        neighbours: {},
-      });
+      if (url === '/api/projects/7/next-tile?image=1') return Response.json({ tile: tiles[3] });
+      if (url === '/api/projects/7/next-tile?image=2') return Response.json({ tile: null });
+      return Response.json({ error: { code: 'not_found', message: `no route ${url}` } }, { status: 404 });
     };
     return { gets, client: new Client({ fetch }) };
   }
 
-  it('opens the first tile at once when none is complete', async () => {
-    const a = api([]);
-    expect((await firstOpenTile(a.client, 1, 0))?.id).toBe(100);
-    expect(a.gets.filter((g) => g.includes('/labels'))).toEqual([]);
+  it('asks the server, which knows who has which tile open, and reads no labels', async () => {
+    const a = api();
+    expect((await nextTileToOpen(a.client, 7, 1))?.id).toBe(tiles[3]!.id);
+    expect(await nextTileToOpen(a.client, 7, 2)).toBeUndefined();
+    expect(a.gets).toEqual(['/api/projects/7/next-tile?image=1', '/api/projects/7/next-tile?image=2']);
   });
 
-  it('skips complete tiles in reading order', async () => {
-    const a = api([100, 101, 102]);
-    expect((await firstOpenTile(a.client, 1, 3, 2))?.id).toBe(103);
-    const b = api(tiles.map((t) => t.id));
-    expect((await firstOpenTile(b.client, 1, 6))?.id).toBe(100);
+  it('asks nothing once the page is gone', async () => {
+    const a = api();
+    const gone = new AbortController();
+    gone.abort();
+    await expect(nextTileToOpen(a.client, 7, 1, gone.signal)).rejects.toBeDefined();
+    expect(a.gets).toEqual([]);
   });
+});
 
+describe('durations', () => {
   it('formats time spent', () => {
     expect(formatDuration(40)).toBe('40 s');
     expect(formatDuration(125)).toBe('2 min');

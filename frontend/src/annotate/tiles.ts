@@ -1,33 +1,19 @@
-// Which tile "Start annotating" opens: the first tile of an image, in
-// reading order, that is not marked complete.
+// Which tile "Start annotating" opens: the server picks the first tile of
+// an image, in reading order, that is not marked complete and that nobody
+// else has open (GET /api/projects/{id}/next-tile), so that a class pressing
+// "Continue annotating" at once spreads over the tiles.
 import type { Client, Tile } from '../lib/api';
-import { rowMajor } from '../images/grid';
 
 /**
- * The first incomplete tile of an image (or its first tile when all are
- * complete). The tile list does not say which are complete, so when some
- * are, their label files are read a few at a time, in order. Once signal
- * aborts, no more are read and it rejects with the signal's reason.
+ * The tile to open for this person (the image's first tile when all are
+ * complete; undefined when it has none). Once signal aborts it rejects with
+ * the signal's reason, even if the answer came.
  */
-export async function firstOpenTile(
-  api: Client,
-  imageId: number,
-  completeCount: number,
-  batch = 6,
-  signal?: AbortSignal,
-): Promise<Tile | undefined> {
-  const tiles = rowMajor(await api.allTiles(imageId));
+export async function nextTileToOpen(api: Client, projectId: number, imageId: number, signal?: AbortSignal): Promise<Tile | undefined> {
   signal?.throwIfAborted();
-  if (completeCount <= 0) return tiles[0];
-  if (completeCount >= tiles.length) return tiles[0];
-  for (let i = 0; i < tiles.length; i += batch) {
-    if (i > 0) signal?.throwIfAborted();
-    const part = tiles.slice(i, i + batch);
-    const states = await Promise.all(part.map((t) => api.getTileLabels(t.id).then((r) => r.complete, () => false)));
-    const k = states.findIndex((done) => !done);
-    if (k >= 0) return part[k];
-  }
-  return tiles[0];
+  const t = await api.nextTile(projectId, imageId);
+  signal?.throwIfAborted();
+  return t ?? undefined;
 }
 
 /** "1 h 05 min", "12 min", "40 s". */

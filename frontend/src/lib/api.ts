@@ -918,6 +918,43 @@ export class Client {
   tileImageUrl(tileId: number): string {
     return this.url(`/api/tiles/${seg(tileId)}/image`);
   }
+
+  /** A tile's labels, with the other people who have it open now (the editor's read). */
+  async getOpenTileLabels(tileId: number): Promise<OpenTileLabels> {
+    const v = await this.request('GET', `/api/tiles/${seg(tileId)}/labels`);
+    return { ...decodeTileLabels(v), open_by: decodeOpenBy(v) };
+  }
+
+  /** The editor still has the tile open (a heartbeat); answers who else has. */
+  async keepTileOpen(tileId: number): Promise<string[]> {
+    return decodeOpenBy(await this.request('POST', `/api/tiles/${seg(tileId)}/open`));
+  }
+
+  /**
+   * The tile "Continue annotating" opens: the image's first incomplete tile
+   * nobody else has open (else its first incomplete one, else its first).
+   * null when the image has no tiles.
+   */
+  async nextTile(projectId: number, imageId: number): Promise<Tile | null> {
+    const v = await this.request('GET', `/api/projects/${seg(projectId)}/next-tile?image=${seg(imageId)}`);
+    return isObj(v) && v['tile'] ? decodeTile(v['tile']) : null;
+  }
+
+  /** Where an export's zip is downloaded from; completeOnly leaves out tiles not marked complete. */
+  exportUrlOf(projectId: number, format: ExportFormat, per: ExportPer, completeOnly: boolean): string {
+    return this.exportUrl(projectId, format, per) + (completeOnly ? '&complete=1' : '');
+  }
+}
+
+/** GET /api/tiles/{id}/labels as the editor reads it. */
+export interface OpenTileLabels extends TileLabels {
+  /** The other people who have the tile open now. */
+  open_by: string[];
+}
+
+function decodeOpenBy(v: unknown): string[] {
+  if (!isObj(v) || !Array.isArray(v['open_by'])) return [];
+  return v['open_by'].filter((x): x is string => typeof x === 'string');
 }
 
 /** A number as one URL path segment. */
@@ -930,4 +967,83 @@ export function errorMessage(e: unknown): string {
   if (e instanceof ApiError) return e.message;
   if (e instanceof Error && e.message) return e.message;
   return 'something went wrong';
+}
+
+// ---- user accounts (server mode): /api/users, /api/session/password ----
+
+/** The accounts, and the roles of those the caller may add, reset and delete. */
+export interface ManagedUsers {
+  users: User[];
+  roles: Role[];
+}
+
+/** An account made or reset; password is the generated one ('' when it was given). */
+export interface CreatedUser {
+  user: User;
+  password: string;
+}
+
+/** One account to add; an empty or missing password is generated. */
+export interface NewUser {
+  name: string;
+  role: Role;
+  password?: string;
+}
+
+export function decodeManagedUsers(v: unknown): ManagedUsers {
+  if (!isObj(v)) throw bad('users');
+  return {
+    users: list(v, 'users', 'users').map(decodeUser),
+    roles: list(v, 'roles', 'users').map((r) => {
+      const hit = roles.find((x) => x === r);
+      if (hit === undefined) throw bad('users.roles');
+      return hit;
+    }),
+  };
+}
+
+export function decodeCreatedUser(v: unknown): CreatedUser {
+  if (!isObj(v)) throw bad('created user');
+  return { user: decodeUser(v['user']), password: typeof v['password'] === 'string' ? v['password'] : '' };
+}
+
+function userBody(u: NewUser): { [key: string]: Json } {
+  const b: { [key: string]: Json } = { name: u.name, role: u.role };
+  if (u.password) b['password'] = u.password;
+  return b;
+}
+
+/** Account management through the one Client; pages use UsersClient like TrainingClient. */
+export class UsersClient {
+  constructor(private readonly api: Client) {}
+
+  async list(): Promise<ManagedUsers> {
+    return decodeManagedUsers(await this.api.request('GET', '/api/users'));
+  }
+
+  async add(u: NewUser): Promise<CreatedUser> {
+    return decodeCreatedUser(await this.api.request('POST', '/api/users', userBody(u)));
+  }
+
+  /** Adds a class: all or (an ApiError naming each refused entry "users[i]" in fields) none. */
+  async addMany(us: NewUser[]): Promise<CreatedUser[]> {
+    const v = await this.api.request('POST', '/api/users', { users: us.map(userBody) });
+    if (!isObj(v)) throw bad('created users');
+    return list(v, 'users', 'created users').map(decodeCreatedUser);
+  }
+
+  /** Sets a user's password, generated (and in the answer) when none is given; their sessions end. */
+  async resetPassword(name: string, password?: string): Promise<CreatedUser> {
+    const body: { [key: string]: Json } = password ? { password } : {};
+    return decodeCreatedUser(await this.api.request('PUT', `/api/users/${encodeURIComponent(name)}/password`, body));
+  }
+
+  async remove(name: string): Promise<void> {
+    await this.api.request('DELETE', `/api/users/${encodeURIComponent(name)}`);
+  }
+
+  /** The signed-in user's own change; a wrong current password is 400 "invalid" on the field "current". */
+  async changeOwnPassword(current: string, next: string): Promise<Session> {
+    return decodeSession(await this.api.request('PUT', '/api/session/password', { current, new: next }));
+  }
 }
