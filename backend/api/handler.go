@@ -75,6 +75,7 @@ func NewHandler(cfg Config) *Handler {
 	h.mux.HandleFunc("GET /api/projects/{id}", h.getProject)
 	h.mux.HandleFunc("PATCH /api/projects/{id}", h.updateProject)
 	h.mux.HandleFunc("DELETE /api/projects/{id}", h.deleteProject)
+	h.userRoutes()
 	if cfg.Images != nil {
 		h.imageRoutes()
 	}

@@ -21,6 +21,9 @@ const (
 	DownloadLogs   Action = "logs.download"      // spec
 	DeleteJobs     Action = "job.delete"         // spec
 	ManageUsers    Action = "user.manage"
+	// ManageStudents is a teacher's part of ManageUsers: list accounts and
+	// add, reset or delete those of students and assistants (ManageableRoles).
+	ManageStudents Action = "user.manage_students"
 	ImportImages   Action = "image.import"
 	DeleteImages   Action = "image.delete"
 	Annotate       Action = "labels.edit"
@@ -47,6 +50,7 @@ var matrix = map[Action][]backend.Role{
 	DownloadLogs:   {admin, professor, assistant, student},
 	DeleteJobs:     {admin, professor},
 	ManageUsers:    {admin},
+	ManageStudents: {admin, professor},
 	ImportImages:   {admin, professor, assistant},
 	DeleteImages:   {admin, professor},
 	Annotate:       {admin, professor, assistant, student},
@@ -85,6 +89,37 @@ func Check(u *backend.User, action Action) error {
 	return nil
 }
 
+// ManageableRoles lists the roles of the accounts a role may add, reset or
+// delete: every role with ManageUsers, students and assistants with
+// ManageStudents only, none otherwise.
+func ManageableRoles(role backend.Role) []backend.Role {
+	switch {
+	case Can(role, ManageUsers):
+		return backend.Roles
+	case Can(role, ManageStudents):
+		return []backend.Role{assistant, student}
+	}
+	return nil
+}
+
+// CheckManage is Check for changing an account of the target role: nil when
+// u may (ManageableRoles), else EUNAUTHORIZED or EFORBIDDEN.
+func CheckManage(u *backend.User, target backend.Role) error {
+	if u == nil {
+		return backend.Errorf(backend.EUNAUTHORIZED, "sign in first")
+	}
+	roles := ManageableRoles(u.Role)
+	if len(roles) == 0 {
+		return backend.Errorf(backend.EFORBIDDEN, "a %s may not %s", u.Role, describe(ManageUsers))
+	}
+	for _, r := range roles {
+		if r == target {
+			return nil
+		}
+	}
+	return backend.Errorf(backend.EFORBIDDEN, "a %s may not manage %s accounts", u.Role, target)
+}
+
 func describe(a Action) string {
 	switch a {
 	case ViewProjects:
@@ -107,6 +142,8 @@ func describe(a Action) string {
 		return "delete training jobs"
 	case ManageUsers:
 		return "manage users"
+	case ManageStudents:
+		return "manage student accounts"
 	case ImportImages:
 		return "import images"
 	case DeleteImages:

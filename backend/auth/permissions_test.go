@@ -23,6 +23,7 @@ func TestMatrix(t *testing.T) {
 		auth.UpdateProject:  {y, y, n, n},
 		auth.DeleteProject:  {y, y, n, n},
 		auth.ManageUsers:    {y, n, n, n},
+		auth.ManageStudents: {y, y, n, n},
 		auth.ImportImages:   {y, y, y, n},
 		auth.DeleteImages:   {y, y, n, n},
 		auth.Annotate:       {y, y, y, y},
@@ -55,5 +56,28 @@ func TestMatrix(t *testing.T) {
 	}
 	if auth.Can("janitor", auth.ViewProjects) {
 		t.Error("an unknown role must be refused")
+	}
+}
+
+// TestCheckManage: admins manage every account, professors those of
+// students and assistants, the others none.
+func TestCheckManage(t *testing.T) {
+	y, n := true, false
+	want := map[backend.Role][4]bool{ // target: admin, professor, assistant, student
+		backend.RoleAdmin:     {y, y, y, y},
+		backend.RoleProfessor: {n, n, y, y},
+		backend.RoleAssistant: {n, n, n, n},
+		backend.RoleStudent:   {n, n, n, n},
+	}
+	for _, r := range backend.Roles {
+		for i, target := range backend.Roles {
+			err := auth.CheckManage(&backend.User{Name: "x", Role: r}, target)
+			if want[r][i] != (err == nil) || (err != nil && backend.ErrorCode(err) != backend.EFORBIDDEN) {
+				t.Errorf("CheckManage(%s, %s) = %v, want allowed=%v", r, target, err, want[r][i])
+			}
+		}
+	}
+	if err := auth.CheckManage(nil, backend.RoleStudent); backend.ErrorCode(err) != backend.EUNAUTHORIZED {
+		t.Errorf("CheckManage(nil) = %v", err)
 	}
 }

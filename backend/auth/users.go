@@ -23,6 +23,8 @@ type Store interface {
 	FindUsers(ctx context.Context) ([]*backend.User, error)
 	CountUsers(ctx context.Context) (int, error)
 	SetUserPassword(ctx context.Context, name, passwordHash string) error
+	// DeleteUser removes a user and their sessions; ECONFLICT for the last admin.
+	DeleteUser(ctx context.Context, name string) error
 	CreateSession(ctx context.Context, tokenHash string, userID int64, checkedHash string, expires time.Time) error
 	FindSessionUser(ctx context.Context, tokenHash string) (*backend.User, error)
 	DeleteSession(ctx context.Context, tokenHash string) error
@@ -52,12 +54,12 @@ func NewService(st Store) *Service {
 
 // CreateUser adds a user with a role and password.
 func (s *Service) CreateUser(ctx context.Context, name string, role backend.Role, password string) (*backend.User, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 64 || strings.ContainsAny(name, " \t\r\n\x00") || !utf8.ValidString(name) {
-		return nil, backend.Errorf(backend.EINVALID, "user name must be 1 to 64 characters without spaces")
+	name, err := ValidName(name)
+	if err != nil {
+		return nil, err
 	}
-	if !role.Valid() {
-		return nil, backend.Errorf(backend.EINVALID, "unknown role %q: use admin, professor, assistant or student", role)
+	if err := validRole(role); err != nil {
+		return nil, err
 	}
 	hash, err := s.hashPassword(password)
 	if err != nil {
@@ -80,11 +82,8 @@ func (s *Service) SetPassword(ctx context.Context, name, password string) error 
 }
 
 func (s *Service) hashPassword(password string) (string, error) {
-	if len(password) < MinPasswordLen {
-		return "", backend.Errorf(backend.EINVALID, "password must be at least %d characters", MinPasswordLen)
-	}
-	if len(password) > 72 {
-		return "", backend.Errorf(backend.EINVALID, "password must be at most 72 bytes")
+	if err := checkPassword(password); err != nil {
+		return "", err
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), s.Cost)
 	return string(h), err

@@ -141,3 +141,39 @@ func (d *DB) DeleteSession(ctx context.Context, tokenHash string) error {
 	_, err := d.exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
 	return err
 }
+
+// DeleteUser removes a user and their sessions, in one transaction
+// (serializable on PostgreSQL): ENOTFOUND for an unknown name, ECONFLICT
+// when they are the last admin, so that two admins deleting each other at
+// once cannot leave the server without one.
+func (d *DB) DeleteUser(ctx context.Context, name string) error {
+	tx, err := d.db.BeginTx(ctx, d.serializable())
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var id int64
+	var role string
+	err = tx.QueryRowContext(ctx, d.rebind(`SELECT id, role FROM users WHERE name = ?`), name).Scan(&id, &role)
+	if errors.Is(err, sql.ErrNoRows) {
+		return backend.Errorf(backend.ENOTFOUND, "user %q not found", name)
+	} else if err != nil {
+		return err
+	}
+	if backend.Role(role) == backend.RoleAdmin {
+		var admins int
+		if err := tx.QueryRowContext(ctx, d.rebind(`SELECT COUNT(*) FROM users WHERE role = ?`), role).Scan(&admins); err != nil {
+			return err
+		}
+		if admins <= 1 {
+			return backend.Errorf(backend.ECONFLICT, "%q is the last admin: make another admin before deleting this one", name)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, d.rebind(`DELETE FROM sessions WHERE user_id = ?`), id); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, d.rebind(`DELETE FROM users WHERE id = ?`), id); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

@@ -26,6 +26,9 @@ describe('parseRoute', () => {
     ['#/projects/3/tiles', { name: 'not_found', path: '/projects/3/tiles' }],
     ['#/projects/3/train/7', { name: 'not_found', path: '/projects/3/train/7' }],
     ['#/elsewhere', { name: 'not_found', path: '/elsewhere' }],
+    ['#/users', { name: 'users' }],
+    ['#/users/', { name: 'users' }],
+    ['#/users/ada', { name: 'not_found', path: '/users/ada' }],
     ['#/projects/%E0%A4%A', { name: 'not_found', path: '/projects/%E0%A4%A' }],
   ];
   for (const [hash, want] of cases) {
@@ -78,6 +81,18 @@ describe('href', () => {
     expect(parseRoute('#/projects/2/compare/a,,b').name).toBe('not_found');
     expect(parseRoute('#/projects/2/images/9/predictions').name).toBe('not_found');
     expect(parseRoute('#/projects/2/images/9/other/abc').name).toBe('not_found');
+  });
+});
+
+describe('the users page', () => {
+  it('is outside any project and has its own hash', () => {
+    const r: Route = { name: 'users' };
+    expect(href(r)).toBe('#/users');
+    expect(parseRoute(href(r))).toEqual(r);
+    expect(projectOf(r)).toBeNull();
+    expect(stepOf(r)).toBeNull();
+    expect(canonicalHash('#/users')).toBeNull();
+    expect(canonicalHash('#/users/')).toBe('#/users');
   });
 });
 

@@ -7,6 +7,7 @@ export type Step = (typeof steps)[number];
 
 export type Route =
   | { name: 'projects' }
+  | { name: 'users' }
   | { name: 'project'; id: number; step: Step }
   | { name: 'image'; id: number; imageId: number; prediction?: string }
   | { name: 'tile'; id: number; tileId: number }
@@ -32,6 +33,7 @@ export function parseRoute(hash: string): Route {
   }
 
   if (parts.length === 0) return { name: 'projects' };
+  if (parts[0] === 'users' && parts.length === 1) return { name: 'users' };
   if (parts[0] !== 'projects') return { name: 'not_found', path };
   if (parts.length === 1) return { name: 'projects' };
 
@@ -94,7 +96,7 @@ export function stepOf(route: Route): Step | null {
 
 /** The project a route is inside of, or null. */
 export function projectOf(route: Route): number | null {
-  return route.name === 'projects' || route.name === 'not_found' ? null : route.id;
+  return route.name === 'projects' || route.name === 'users' || route.name === 'not_found' ? null : route.id;
 }
 
 /** The hash ("#/…") that shows a route. */
@@ -102,6 +104,8 @@ export function href(route: Route): string {
   switch (route.name) {
     case 'projects':
       return '#/projects';
+    case 'users':
+      return '#/users';
     case 'project':
       return `#/projects/${route.id}/${route.step}`;
     case 'image':
