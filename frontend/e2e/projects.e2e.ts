@@ -45,8 +45,11 @@ describe('projects in the browser', () => {
     await form.getByLabel('Name').fill('Cells 101');
     await form.getByLabel('Description').fill('Nuclei of HeLa cells');
     await form.getByRole('button', { name: 'Create project' }).click();
+    // A new project opens, ready for its images; the list has it.
+    await page.waitForURL(/#\/projects\/\d+\/images$/);
+    await page.getByRole('heading', { name: 'Import images' }).waitFor();
+    await page.goto(`${h.baseUrl}/#/projects`);
     await projectItem(page, 'Cells 101').waitFor();
-    expect(await form.getByLabel('Name').inputValue()).toBe('');
 
     await page.reload();
     await projectsShown(page);
@@ -110,6 +113,8 @@ describe('projects in the browser', () => {
     const form = alice.getByRole('form', { name: 'New project' });
     await form.getByLabel('Name').fill('Live from Alice');
     await form.getByRole('button', { name: 'Create project' }).click();
+    await alice.waitForURL(/#\/projects\/\d+\/images$/);
+    await alice.goto(`${h.baseUrl}/#/projects`);
     await projectItem(alice, 'Live from Alice').waitFor();
 
     const urlBefore = bob.url();

@@ -197,7 +197,7 @@ describe('training in the browser', () => {
     expect(await page.locator('figure.chart').nth(1).getAttribute('data-points')).toBe('5');
     await page.locator('.job-title .status-badge[data-status=COMPLETED]').waitFor({ timeout: 30_000 });
     await page.locator('.status-stepper li[data-status=COMPLETED].st-done').waitFor();
-    await expect.poll(() => page.locator('[data-testid=epoch]').textContent()).toBe('5 of 5');
+    await expect.poll(() => page.locator('[data-testid=epoch]').textContent()).toBe('5 of 5 done');
     // What happened, with times and reasons.
     const history = page.locator('table.transitions tr');
     await expect.poll(() => history.count()).toBe(4);
@@ -397,12 +397,12 @@ describe('training in the browser', () => {
     await page.goto(`${h.baseUrl}/#/projects/${id}/jobs/${job.id}`);
     await page.locator('.job-title .status-badge[data-status=PROCESSING]').waitFor({ timeout: 30_000 });
     await page.locator('.log-row', { hasText: 'warming up' }).waitFor();
-    await page.getByRole('button', { name: 'Cancel run' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Cancel run' }).click();
+    await page.getByRole('button', { name: 'Stop training' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Stop training' }).click();
     await page.locator('.job-title .status-badge[data-status=CANCELLED]').waitFor({ timeout: 30_000 });
     await page.locator('.status-stepper li[data-status=CANCELLED].st-cancelled').waitFor();
-    await page.getByText('This run was cancelled.').waitFor();
-    expect(await page.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
+    await page.getByText(/stopped this run/).first().waitFor();
+    expect(await page.getByRole('button', { name: 'Stop training' }).count()).toBe(0);
     expect(h.pageErrors).toEqual([]);
   });
 });

@@ -226,6 +226,10 @@ describe('App', () => {
     input(dom.target, '.create-form input[name=name]', '  Cells 101 ');
     input(dom.target, '.create-form input[name=description]', 'HeLa nuclei');
     submit(dom.target, 'form.create-form');
+    // The new project opens; the list has it.
+    await settle(() => expect(window.location.hash).toBe('#/projects/1/images'));
+    window.location.hash = '#/projects';
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
     await settle(() => expect(dom.target.querySelector('.project-list')?.textContent).toContain('Cells 101'));
     expect(dom.target.querySelector('.project-list')?.textContent).toContain('HeLa nuclei');
 
@@ -243,7 +247,7 @@ describe('App', () => {
     await settle(() => expect(dom.target.textContent).toContain('No projects yet'));
     input(dom.target, '.create-form input[name=name]', 'Cells 101');
     submit(dom.target, 'form.create-form');
-    await settle(() => expect(dom.target.querySelector('.project-list')).not.toBeNull());
+    await settle(() => expect(window.location.hash).toBe('#/projects/1/images'));
 
     window.location.hash = '#/projects/1/train';
     window.dispatchEvent(new HashChangeEvent('hashchange'));
@@ -307,7 +311,7 @@ describe('App', () => {
     await settle(() => expect(dom.target.textContent).toContain('No projects yet'));
     input(dom.target, '.create-form input[name=name]', 'Cells 101');
     submit(dom.target, 'form.create-form');
-    await settle(() => expect(dom.target.querySelector('.project-list')).not.toBeNull());
+    await settle(() => expect(window.location.hash).toBe('#/projects/1/images'));
 
     window.location.hash = '#/projects/1/images';
     window.dispatchEvent(new HashChangeEvent('hashchange'));
@@ -351,7 +355,7 @@ describe('App', () => {
     await settle(() => expect(dom.target.textContent).toContain('No projects yet'));
     input(dom.target, '.create-form input[name=name]', 'Cells 101');
     submit(dom.target, 'form.create-form');
-    await settle(() => expect(dom.target.querySelector('.project-list')).not.toBeNull());
+    await settle(() => expect(window.location.hash).toBe('#/projects/1/images'));
 
     window.location.hash = '#/projects/1/annotate';
     window.dispatchEvent(new HashChangeEvent('hashchange'));
@@ -367,10 +371,11 @@ describe('App', () => {
     expect(dom.target.querySelectorAll('.class-row')).toHaveLength(2);
     expect(dom.target.querySelector('form.add-class')).not.toBeNull();
     const exports = [...dom.target.querySelectorAll<HTMLAnchorElement>('.export-buttons a')].map((a) => a.getAttribute('href'));
+    // Complete tiles only unless asked: an unlabelled tile's mask would read as all background.
     expect(exports).toEqual([
-      '/api/projects/1/export?format=masks&per=tile',
-      '/api/projects/1/export?format=django-labeller&per=tile',
-      '/api/projects/1/export?format=coco&per=tile',
+      '/api/projects/1/export?format=masks&per=tile&complete=1',
+      '/api/projects/1/export?format=django-labeller&per=tile&complete=1',
+      '/api/projects/1/export?format=coco&per=tile&complete=1',
     ]);
   });
 

@@ -139,6 +139,27 @@ describe('UploadQueue', () => {
     expect(q.items.map((u) => u.name)).toEqual(['f1.png']);
   });
 
+  it('sums up each batch on its own: a new batch forgets the last one’s failures', async () => {
+    const t = manualTransport();
+    const q = new UploadQueue(t.transport, { concurrency: 2 });
+    q.add([{ name: 'bad.png', size: 1 }, { name: 'a.png', size: 1 }]);
+    await flush();
+    t.open[0]!.reject(new ApiError('invalid', 'not an image', 400));
+    t.open[0]!.resolve(ok(1));
+    await q.idle();
+    expect(summarizeUploads(q.items).failed).toEqual([{ path: 'bad.png', error: 'not an image' }]);
+
+    q.add([{ name: 'b.png', size: 1 }]);
+    // Added while b.png is going: the same batch.
+    q.add([{ name: 'c.png', size: 1 }]);
+    await flush();
+    t.open[0]!.resolve(ok(2));
+    t.open[0]!.resolve(ok(3));
+    await q.idle();
+    expect(q.items.map((u) => u.name)).toEqual(['b.png', 'c.png']);
+    expect(summarizeUploads(q.items)).toEqual({ imported: 2, duplicates: [], failed: [] });
+  });
+
   it('is idle at once when empty', async () => {
     const q = new UploadQueue<FakeFile>(() => Promise.resolve(ok(1)));
     await expect(q.idle()).resolves.toBeUndefined();

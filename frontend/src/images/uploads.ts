@@ -56,8 +56,14 @@ export class UploadQueue<F extends UploadFile> {
     return this.list.map((u) => ({ ...u }));
   }
 
-  /** Queues files; they start as soon as a slot is free. */
+  /**
+   * Queues files; they start as soon as a slot is free. Files added while
+   * nothing is uploading start a new batch: the finished uploads of the
+   * one before (already summed up) are forgotten, so each batch's summary
+   * is its own. Files added while a batch is going join it.
+   */
   add(files: readonly F[]): void {
+    if (files.length > 0 && !this.busy()) this.list = this.list.filter((u) => u.state === 'waiting' || u.state === 'uploading');
     for (const f of files) {
       const key = this.nextKey++;
       this.files.set(key, f);

@@ -59,15 +59,28 @@ export class HashRouter {
     }
     this.pass = false;
     this.blocked = null;
+    const before = this.shown;
     const canon = canonicalHash(hash);
     if (canon !== null) {
       // Rewrite aliases in place so Back does not bounce through them.
       this.win.history.replaceState(this.win.history.state, '', canon);
-      this.route = parseRoute(canon);
-      this.shown = canon;
+      this.show(canon, before);
       return;
     }
+    this.show(hash, before);
+  }
+
+  private show(hash: string, before: string | null): void {
     this.route = parseRoute(hash);
     this.shown = hash;
+    // A new page starts at its top; a change of its query alone (a filter,
+    // a tab) keeps the place.
+    if (before !== null && pagePath(before) !== pagePath(hash)) this.win.scrollTo(0, 0);
   }
+}
+
+/** A hash without its query: "#/projects/3/images?state=new" → "#/projects/3/images". */
+function pagePath(hash: string): string {
+  const q = hash.indexOf('?');
+  return q >= 0 ? hash.slice(0, q) : hash;
 }

@@ -2,7 +2,7 @@
 // A run ending is told on any page: seen live going from running to an end,
 // never for runs that had already ended.
 import { flushSync } from 'svelte';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Client, type LiveEvent } from '../lib/api';
 import type { Job } from '../lib/api.training';
 import { pageContext } from '../lib/context';
@@ -38,7 +38,7 @@ describe('which runs are news', () => {
   });
 
   it('tells of failures and cancellations, keeps a few, and forgets deleted runs', () => {
-    const runs = new RunNotices(2);
+    const runs = new RunNotices({ max: 2 });
     const ids = ['a', 'b', 'c'].map((x) => `${x}-run`);
     ids.forEach((id) => runs.handle(at({ ...run, id }, 'PENDING')));
     runs.handle(at({ ...run, id: ids[0]! }, 'FAILED'));
@@ -50,6 +50,56 @@ describe('which runs are news', () => {
     ]);
     runs.handle({ type: 'job.updated', project_id: 3, data: { id: 'c-run', deleted: true }, time: '' });
     expect(runs.notices.map((n) => n.job.id)).toEqual(['b-run']);
+  });
+});
+
+describe('how long notices stay', () => {
+  const end = (runs: RunNotices, id: string, status: Job['status'] = 'COMPLETED') => {
+    runs.handle(at({ ...run, id }, 'PROCESSING'));
+    return runs.handle(at({ ...run, id }, status));
+  };
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('go by themselves after ten seconds, but not while held', () => {
+    vi.useFakeTimers();
+    const runs = new RunNotices();
+    const a = end(runs, 'a-run')!;
+    vi.advanceTimersByTime(5_000);
+    const b = end(runs, 'b-run')!;
+    runs.hold(b.key);
+    vi.advanceTimersByTime(5_000);
+    expect(runs.notices.map((n) => n.key)).toEqual([b.key]);
+    expect(runs.notices.some((n) => n.key === a.key)).toBe(false);
+    vi.advanceTimersByTime(60_000);
+    expect(runs.notices.map((n) => n.key)).toEqual([b.key]);
+    runs.release(b.key);
+    vi.advanceTimersByTime(9_999);
+    expect(runs.notices).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(runs.notices).toEqual([]);
+  });
+
+  it('shows at most three', () => {
+    const runs = new RunNotices({ ttlMs: 0 });
+    for (const id of ['a', 'b', 'c', 'd', 'e']) end(runs, id);
+    expect(runs.notices.map((n) => n.job.id)).toEqual(['c', 'd', 'e']);
+  });
+
+  it('are not made for the run whose page is shown, and go when its page is opened', () => {
+    const runs = new RunNotices({ ttlMs: 0 });
+    runs.setRoute({ name: 'job', id: 3, jobId: 'a' });
+    expect(end(runs, 'a')).toBeNull();
+    runs.setRoute({ name: 'result', id: 3, jobId: 'b' });
+    expect(end(runs, 'b')).toBeNull();
+    runs.setRoute({ name: 'project', id: 3, step: 'monitor' });
+    expect(end(runs, 'c')).toBeNull();
+    runs.setRoute({ name: 'project', id: 3, step: 'images' });
+    expect(end(runs, 'd')?.job.id).toBe('d');
+    expect(end(runs, 'e')?.job.id).toBe('e');
+    runs.setRoute({ name: 'job', id: 3, jobId: 'd' });
+    expect(runs.notices.map((n) => n.job.id)).toEqual(['e']);
   });
 });
 
@@ -76,6 +126,23 @@ describe('the run notifier', () => {
     const link = dom.target.querySelector<HTMLAnchorElement>('.run-notice a');
     expect(link?.getAttribute('href')).toBe(`#/projects/3/jobs/${other.id}`);
     dom.target.querySelector<HTMLButtonElement>('.run-notice button[aria-label=Dismiss]')!.click();
+    flushSync();
+    expect(dom.target.querySelector('.run-notice')).toBeNull();
+  });
+});
+
+describe('the run notifier on the run’s own page', () => {
+  afterEach(() => {
+    window.location.hash = '';
+  });
+
+  it('stays silent', async () => {
+    const api = new Client({ fetch: async () => Response.json({ error: { code: 'not_found', message: 'x' } }, { status: 404 }) });
+    const hub = new LiveHub();
+    window.location.hash = `#/projects/3/jobs/${run.id}`;
+    dom.mount(RunNotifier, { context: pageContext({ api, hub }) });
+    hub.emit(at(run, 'PROCESSING'));
+    hub.emit(at(run, 'COMPLETED'));
     flushSync();
     expect(dom.target.querySelector('.run-notice')).toBeNull();
   });

@@ -19,6 +19,31 @@ export interface ChartSpec {
   /** The planned number of epochs: x runs from 1 to it while points come in. */
   epochs?: number;
   yLabel: string;
+  /**
+   * For a 'zero' scale: whether to cut the top off at robustTop (asked at
+   * each redraw), so a few huge early values do not flatten the rest.
+   */
+  clip?: () => boolean;
+}
+
+/**
+ * Where to cut a 'zero' chart's top so that a few outliers (early
+ * validation losses of 40–54 next to losses under 1) do not flatten every
+ * other point. Values over 3 × the 80th percentile are outliers (a steep
+ * but ordinary first epoch stays under that); the top is then a little over
+ * the highest other value. null when there is no outlier, or too few
+ * points to tell.
+ */
+export function robustTop(series: readonly ArrayLike<number | null | undefined>[]): number | null {
+  const vals = series
+    .flatMap((s) => Array.from(s))
+    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0)
+    .sort((a, b) => a - b);
+  if (vals.length < 4) return null;
+  const limit = 3 * vals[Math.ceil(0.8 * vals.length) - 1]!;
+  const kept = vals.filter((v) => v <= limit);
+  const highest = kept[kept.length - 1] ?? 0;
+  return limit > 0 && highest > 0 && vals[vals.length - 1]! > limit ? highest * 1.1 : null;
 }
 
 let lib: typeof uPlot | null = null;
@@ -67,6 +92,8 @@ export function chartOptions(spec: ChartSpec, width: number, height: number, opt
       y: {
         range: (_u, _min, max) => {
           if (spec.y === 'unit') return [0, 1];
+          const cut = spec.clip?.() ? robustTop(_u.data.slice(1)) : null;
+          if (cut !== null) return [0, cut];
           const top = max !== null && Number.isFinite(max) && max > 0 ? max * 1.1 : 1;
           return [0, top];
         },

@@ -47,6 +47,16 @@ describe('comparing runs', () => {
     ]);
   });
 
+  it('follows the project’s class order, not the file’s alphabetical one', () => {
+    const run = [
+      { name: 'background', iou: 0.9 },
+      { name: 'cell', iou: 0.5 },
+      { name: 'old_class', iou: 0.1 },
+      { name: 'vessel', iou: 0.3 },
+    ];
+    expect(classTable([run], ['vessel', 'cell', 'background']).map((r) => r.name)).toEqual(['vessel', 'cell', 'background', 'old_class']);
+  });
+
   it('reads the ids of a compare link', () => {
     expect(parseIds('a1,b2, a1,,../x')).toEqual(['a1', 'b2']);
   });

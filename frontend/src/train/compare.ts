@@ -68,11 +68,29 @@ export function runColour(i: number): string {
   return runColours[i % runColours.length]!;
 }
 
-/** Per-class IoU of several runs: every class any run has, one value per run. */
-export function classTable(perRun: readonly { name: string; iou: number }[][]): { name: string; values: (number | null)[] }[] {
+/**
+ * Class names in the project's order (its schema's classes, given as
+ * `order`); names the schema no longer has keep their order, after them.
+ */
+export function inClassOrder(names: readonly string[], order: readonly string[]): string[] {
+  const rank = (n: string) => {
+    const i = order.indexOf(n);
+    return i < 0 ? order.length : i;
+  };
+  return names.map((n, i) => ({ n, i })).sort((a, b) => rank(a.n) - rank(b.n) || a.i - b.i).map((x) => x.n);
+}
+
+/**
+ * Per-class IoU of several runs: every class any run has, one value per
+ * run, in the project's class order (see inClassOrder).
+ */
+export function classTable(
+  perRun: readonly { name: string; iou: number }[][],
+  order: readonly string[] = [],
+): { name: string; values: (number | null)[] }[] {
   const names: string[] = [];
   for (const r of perRun) for (const c of r) if (!names.includes(c.name)) names.push(c.name);
-  return names.map((name) => ({ name, values: perRun.map((r) => r.find((c) => c.name === name)?.iou ?? null) }));
+  return inClassOrder(names, order).map((name) => ({ name, values: perRun.map((r) => r.find((c) => c.name === name)?.iou ?? null) }));
 }
 
 /** The job ids of a compare route, from "a,b,c". */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobTransition } from '../lib/api.training';
-import { duration, formatSeconds, timing } from './eta';
+import { duration, epochText, formatSeconds, timing } from './eta';
 import { jobFixture, metricFixture } from './fixtures';
 
 const t0 = Date.parse('2026-11-27T10:00:00Z');
@@ -22,8 +22,11 @@ describe('time left', () => {
     expect(t.fraction).toBeCloseTo(0.6);
     // 5 s later, 5 s less.
     expect(timing(job, started, ms, t0 + 55_000).remaining).toBe(15);
-    // Late: never below 0.
-    expect(timing(job, started, ms, t0 + 500_000).remaining).toBe(0);
+    // Late: the epoch under way is slow, the one after it still to go, at the new average.
+    expect(timing(job, started, ms, t0 + 70_000).remaining).toBeCloseTo((20 + 20) / 3);
+    // The last epoch late: never below 0.
+    const last = [...ms, metricFixture(4, { time: at(60) })];
+    expect(timing({ ...job, epoch: 4 }, started, last, t0 + 500_000).remaining).toBe(0);
   });
 
   it('uses the time from the start when one epoch is done', () => {
@@ -70,6 +73,28 @@ describe('time left', () => {
     const t = timing(jobFixture({ started_at: at(0), epoch: 3, epochs: 5 }), started, ms, t0 + 2600);
     expect(t.perEpoch).toBeCloseTo(0.2);
     expect(t.remaining).toBeCloseTo(0.4);
+  });
+
+  it('does not jump up when an epoch is slower than the average', () => {
+    // An epoch every 10 s (1..3 at 30, 40, 50 s) of 12; the 4th takes 16 s.
+    const ms = [1, 2, 3].map((e) => metricFixture(e, { time: at(20 + e * 10), total: 12 }));
+    const job = jobFixture({ started_at: at(0), epoch: 3, epochs: 12 });
+    const shown = [50, 55, 60, 63, 66].map((s) => timing(job, started, ms, t0 + s * 1000).remaining!);
+    const after = timing({ ...job, epoch: 4 }, started, [...ms, metricFixture(4, { time: at(66), total: 12 })], t0 + 66_000).remaining!;
+    // Counts down, then grows a little at a time while the epoch runs late.
+    expect(shown.slice(0, 3)).toEqual([90, 85, 80]);
+    expect(shown[3]).toBeCloseTo((33 / 3) * 8);
+    // When the epoch ends: 8 epochs of (66 - 30) / 3 s, what was shown a moment before.
+    expect(after).toBeCloseTo(96);
+    expect(after).toBeCloseTo(shown[4]!);
+  });
+
+  it('names the epoch under way while it runs', () => {
+    expect(epochText('PROCESSING', { epoch: 0, epochs: 12 })).toBe('1 of 12 running');
+    expect(epochText('PROCESSING', { epoch: 11, epochs: 12 })).toBe('12 of 12 running');
+    expect(epochText('COMPLETED', { epoch: 12, epochs: 12 })).toBe('12 of 12 done');
+    expect(epochText('CANCELLED', { epoch: 3, epochs: 40 })).toBe('3 of 40 done');
+    expect(epochText('PENDING', { epoch: 0, epochs: 0 })).toBe('–');
   });
 
   it('formats durations', () => {

@@ -82,19 +82,34 @@ export function timing(
   const epoch = Math.max(job.epoch, last?.epoch ?? 0);
   const epochs = Math.max(job.epochs, last?.total ?? 0);
 
+  // perEpoch is `span` seconds over `count` epochs.
   let perEpoch: number | null = null;
+  let span = 0;
+  let count = 0;
   const tLast = ms(last?.time);
   const tFirst = ms(first?.time);
   if (last && first && tLast !== null && tFirst !== null && last.epoch > first.epoch) {
-    perEpoch = (tLast - tFirst) / 1000 / (last.epoch - first.epoch);
+    span = (tLast - tFirst) / 1000;
+    count = last.epoch - first.epoch;
+    perEpoch = span / count;
   } else if (first && last && tLast !== null && start !== null && last.epoch > 0) {
-    perEpoch = Math.max(0, (tLast - start) / 1000 / last.epoch);
+    span = Math.max(0, (tLast - start) / 1000);
+    count = last.epoch;
+    perEpoch = span / count;
   }
 
+  // The epochs left are counted from the last epoch measured (the one tLast
+  // is the time of). The epoch under way counts down; once it has taken
+  // longer than the average, it is known to be at least that slow: the
+  // average is taken with it, and the estimate grows a little at a time
+  // instead of running down to nothing and leaping back up when it ends.
   let remaining: number | null = null;
-  if (!ended && perEpoch !== null && epochs > 0 && tLast !== null) {
-    const sinceLast = Math.max(0, (now - tLast) / 1000);
-    remaining = Math.max(0, perEpoch * (epochs - epoch) - sinceLast);
+  if (!ended && perEpoch !== null && epochs > 0 && tLast !== null && last) {
+    const left = Math.max(0, epochs - last.epoch);
+    const since = Math.max(0, (now - tLast) / 1000);
+    if (left === 0) remaining = 0;
+    else if (since <= perEpoch) remaining = perEpoch * left - since;
+    else remaining = ((span + since) / (count + 1)) * (left - 1);
   }
 
   let fraction: number;
@@ -102,6 +117,16 @@ export function timing(
   else if (epochs > 0) fraction = Math.max(job.progress, epoch / epochs);
   else fraction = job.progress;
   return { elapsed, perEpoch, remaining, fraction: Math.min(1, Math.max(0, fraction)), epoch, epochs };
+}
+
+/**
+ * The epoch line of a run: "1 of 12 running" while the first epoch trains
+ * (the epoch under way, not the ones done), "12 of 12 done" after.
+ */
+export function epochText(status: Job['status'], t: Pick<Timing, 'epoch' | 'epochs'>): string {
+  if (t.epochs <= 0) return '–';
+  if (status === 'PROCESSING' && t.epoch < t.epochs) return `${t.epoch + 1} of ${t.epochs} running`;
+  return `${t.epoch} of ${t.epochs} done`;
 }
 
 /** "45 s", "3 min 05 s", "1 h 04 min". */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { metricFixture } from './fixtures';
-import { describeTraining, heat, normaliseRows, readEvaluation } from './evaluation';
+import { describeTraining, extraFacts, heat, normaliseRows, readEvaluation } from './evaluation';
 
 describe('reading metrics.json', () => {
   it("says how fast the GPU trainer's run was", () => {
@@ -97,5 +97,12 @@ describe('reading metrics.json', () => {
     expect(normaliseRows([[3, 1], [0, 0]])).toEqual([[0.75, 0.25], [0, 0]]);
     expect(heat(0).bg).toBe('rgb(255, 255, 255)');
     expect(heat(1)).toEqual({ bg: 'rgb(29, 78, 216)', fg: '#fff' });
+  });
+});
+
+describe('the trainer’s other numbers', () => {
+  it('are labelled for people, technical ones left out', () => {
+    const ev = readEvaluation({ epochs: 12, val_tiles: 12, val_pixels: 786432, ignore_index: 255, mean_dice: 0.81234 });
+    expect(extraFacts(ev.extra).map((x) => `${x.label} ${x.text}`)).toEqual(['Validation tiles 12', 'Validation pixels 786,432', 'Mean dice 0.8123']);
   });
 });

@@ -198,6 +198,39 @@ export function readEvaluation(v: Json, lastMetric?: JobMetric): Evaluation {
   };
 }
 
+/** The trainer's other numbers people may want, by their key; absent keys are shown by a readable key. */
+const extraLabels: Record<string, string> = {
+  val_pixels: 'Validation pixels',
+  val_tiles: 'Validation tiles',
+  val_images: 'Validation images',
+  train_pixels: 'Training pixels',
+  train_tiles: 'Training tiles',
+  train_images: 'Training images',
+  tiles: 'Tiles',
+  images: 'Images',
+  seconds: 'Training time (s)',
+};
+
+/** Numbers for the trainer's bookkeeping, or shown elsewhere already: not listed. */
+const technical = new Set(['epochs', 'ignore_index', 'seed', 'version', 'format_version', 'schema_version', 'num_classes', 'best_val_iou']);
+
+/** The trainer's other numbers for people: "Validation tiles 12", "Validation pixels 786,432"; technical ones left out. */
+export function extraFacts(extra: readonly { key: string; value: number }[]): { key: string; label: string; text: string }[] {
+  return extra
+    .filter((x) => !technical.has(x.key))
+    .map((x) => ({
+      key: x.key,
+      label: extraLabels[x.key] ?? readableKey(x.key),
+      text: Number.isInteger(x.value) ? x.value.toLocaleString('en-GB') : x.value.toFixed(4),
+    }));
+}
+
+/** "mean_dice" → "Mean dice". */
+function readableKey(k: string): string {
+  const words = k.replace(/[_-]+/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 /** Each row of a confusion matrix as fractions of its total (what share of each true class went where). */
 export function normaliseRows(m: number[][]): number[][] {
   return m.map((r) => {

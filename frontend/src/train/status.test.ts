@@ -3,7 +3,7 @@ import type { JobTransition } from '../lib/api.training';
 import { adviceFor } from './advice';
 import { jobFixture, metricFixture } from './fixtures';
 import { currentAttempt, overfitting, seriesOf, summary, upsertMetric } from './metrics';
-import { statusSteps, targetLabel } from './status';
+import { statusMeaning, statusSteps, stoppedBy, targetLabel } from './status';
 
 const tr = (status: JobTransition['status'], time: string): JobTransition => ({ status, reason: '', attempt: 1, worker: 'w', time });
 
@@ -81,5 +81,21 @@ describe('what to try next', () => {
     expect(adviceFor(jobFixture({ status: 'FAILED', error: 'x', diagnostics: ['loss is nan'] }))[0]!.field).toBe('learning_rate');
     expect(adviceFor(jobFixture({ status: 'FAILED', error: 'boom', exit_code: 1 }))[0]!.title).toBe('Something else went wrong');
     expect(adviceFor(jobFixture({ status: 'COMPLETED' }))).toEqual([]);
+  });
+});
+
+describe('who stopped a run', () => {
+  const cancelled = (reason: string): JobTransition => ({ status: 'CANCELLED', reason, attempt: 1, worker: '', time: 't' });
+  it('names the person from the reason, when it names one', () => {
+    expect(stoppedBy([cancelled('cancelled by prof')])).toBe('prof');
+    expect(stoppedBy([cancelled('cancelled by Ada Lovelace before an agent ran it')])).toBe('Ada Lovelace');
+    expect(stoppedBy([cancelled('cancelled by prof; no agent was running it any more')])).toBe('prof');
+    expect(stoppedBy([cancelled('cancelled by request')])).toBeNull();
+    expect(stoppedBy([])).toBeNull();
+  });
+  it('says “<name> stopped this run.”, else that someone did', () => {
+    expect(statusMeaning({ status: 'CANCELLED' }, [cancelled('cancelled by prof')])).toBe('prof stopped this run.');
+    expect(statusMeaning({ status: 'CANCELLED' }, [])).toBe('Someone stopped this run.');
+    expect(statusMeaning({ status: 'FAILED' }, [cancelled('cancelled by prof')])).toBe('Training stopped with an error.');
   });
 });

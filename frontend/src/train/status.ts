@@ -1,5 +1,6 @@
 // The states of a training job, as the spec names them, for people.
 import type { Job, JobStatus, JobTransition } from '../lib/api.training';
+import { workerLabel } from './trainer-names.svelte';
 
 export interface StatusInfo {
   status: JobStatus;
@@ -65,9 +66,30 @@ export function statusSteps(job: Pick<Job, 'status'>, transitions: JobTransition
   });
 }
 
-/** "worker:gpu1" → "gpu1", "pool:gpus" → "any worker of pool gpus". */
+/**
+ * Who stopped a cancelled run, from the reason of its last CANCELLED
+ * transition ("cancelled by prof", "cancelled by prof before an agent ran
+ * it", "cancelled by prof; no agent…"); null when no one is named.
+ */
+export function stoppedBy(transitions: readonly JobTransition[]): string | null {
+  const last = [...transitions].reverse().find((t) => t.status === 'CANCELLED');
+  const m = /^cancelled by (.+?)(?: before an agent ran it|;.*)?$/.exec(last?.reason.trim() ?? '');
+  const who = m?.[1]?.trim() ?? '';
+  return who === '' || who === 'request' ? null : who;
+}
+
+/** What the run's state means, naming who stopped a cancelled run when known. */
+export function statusMeaning(job: Pick<Job, 'status'>, transitions: readonly JobTransition[]): string {
+  if (job.status === 'CANCELLED') {
+    const who = stoppedBy(transitions);
+    if (who !== null) return `${who} stopped this run.`;
+  }
+  return statusInfo[job.status].meaning;
+}
+
+/** "worker:gpu1" → "gpu1", "worker:local" → "This computer", "pool:gpus" → "any worker of pool gpus". */
 export function targetLabel(target: string): string {
-  if (target.startsWith('worker:')) return target.slice(7);
+  if (target.startsWith('worker:')) return workerLabel(target.slice(7));
   if (target.startsWith('pool:')) return `any worker of pool ${target.slice(5)}`;
   return target;
 }
