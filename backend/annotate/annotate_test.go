@@ -588,3 +588,32 @@ func TestZipEntriesAreDated(t *testing.T) {
 		t.Fatalf("entry dated %v, want about now", m)
 	}
 }
+
+// The train form says how the training set will split before it is built,
+// and the build splits that way.
+func TestTheSplitPreviewIsTheBuildsSplit(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t)
+	for _, tile := range fx.tiles {
+		f := parse(t, `{"completed_tasks":["finished"],"labels":[{"label_type":"polygon","object_id":"o","label_class":"nucleus","regions":[`+square(10, 10, 50, 50)+`]}]}`)
+		if _, err := fx.svc.SaveTileLabels(ctx, "ada", tile.ID, f, 0, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := &dataset.Builder{Store: fx.db, Labels: fx.svc, Layout: fx.layout}
+	p, err := b.Preview(ctx, fx.pid, 42, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.SplitBy != "rows" || p.TrainTiles+p.ValTiles != len(fx.tiles) || p.ValTiles == 0 ||
+		len(p.TrainImages) != 1 || p.TrainImages[0] != fx.image.Name || len(p.ValImages) != 1 {
+		t.Fatalf("preview %+v of %d tiles", p, len(fx.tiles))
+	}
+	md, err := b.Build(ctx, dataset.Options{ProjectID: fx.pid, PipelineID: "p", JobID: "j", Seed: 42})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(md.Split.Val) != p.ValTiles || len(md.Split.Train) != p.TrainTiles || md.SplitBy != p.SplitBy {
+		t.Fatalf("built %d train / %d val (%s), previewed %+v", len(md.Split.Train), len(md.Split.Val), md.SplitBy, p)
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tessera-lab/tessera/backend"
 	"github.com/tessera-lab/tessera/backend/auth"
+	"github.com/tessera-lab/tessera/backend/dataset"
 	"github.com/tessera-lab/tessera/backend/training"
 )
 
@@ -89,14 +90,15 @@ func (h *Handler) checkJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t, cfg, err := h.cfg.Training.CheckJob(r.Context(), req)
-	if err == nil {
-		err = h.cfg.Training.Builder.Check(r.Context(), req.ProjectID)
+	var split *dataset.SplitPreview
+	if err == nil { // how the training set would split, said before it is built
+		split, err = h.cfg.Training.Builder.Preview(r.Context(), req.ProjectID, req.SplitSeed(), req.ValFraction)
 	}
 	if err != nil { // t is nil then
 		h.fail(w, r, err)
 		return
 	}
-	h.reply(w, r, http.StatusOK, map[string]any{"trainer": t.Name, "config": cfg}, nil)
+	h.reply(w, r, http.StatusOK, map[string]any{"trainer": t.Name, "config": cfg, "split": split}, nil)
 }
 
 func (h *Handler) createJob(w http.ResponseWriter, r *http.Request) {

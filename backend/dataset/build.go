@@ -106,24 +106,9 @@ type member struct {
 // Build writes the job folder from the project's completed tiles and
 // returns its metadata.
 func (b *Builder) Build(ctx context.Context, o Options) (*Metadata, error) {
-	if o.ValFraction <= 0 || o.ValFraction >= 1 {
-		o.ValFraction = 0.2
-	}
-	sch, err := b.Labels.Schema(ctx, o.ProjectID)
+	o.ValFraction = valFraction(o.ValFraction)
+	members, sch, err := b.trainable(ctx, o.ProjectID)
 	if err != nil {
-		return nil, err
-	}
-	if len(sch.Classes()) == 0 {
-		return nil, backend.Errorf(backend.EINVALID, "the project has no label classes yet: add classes and label tiles first")
-	}
-	members, err := b.completed(ctx, o.ProjectID)
-	if err != nil {
-		return nil, err
-	}
-	if len(members) < 2 {
-		return nil, backend.Errorf(backend.EINVALID, "training needs at least 2 completed tiles, the project has %d: mark labelled tiles complete in the editor", len(members))
-	}
-	if err := checkClasses(members, sch); err != nil {
 		return nil, err
 	}
 	md := &Metadata{JobID: o.JobID, PipelineID: o.PipelineID, ProjectID: o.ProjectID, Seed: o.Seed, ValFraction: o.ValFraction,
@@ -305,21 +290,36 @@ func writeJSON(path string, v any) error {
 
 // Check says why a project cannot give a training set now, or nil.
 func (b *Builder) Check(ctx context.Context, projectID int64) error {
+	_, _, err := b.trainable(ctx, projectID)
+	return err
+}
+
+// trainable returns a project's completed tiles and its schema, or why they
+// cannot make a training set.
+func (b *Builder) trainable(ctx context.Context, projectID int64) ([]member, labels.Schema, error) {
 	sch, err := b.Labels.Schema(ctx, projectID)
 	if err != nil {
-		return err
+		return nil, sch, err
 	}
 	if len(sch.Classes()) == 0 {
-		return backend.Errorf(backend.EINVALID, "the project has no label classes yet: add classes and label tiles first")
+		return nil, sch, backend.Errorf(backend.EINVALID, "the project has no label classes yet: add classes and label tiles first")
 	}
 	ms, err := b.completed(ctx, projectID)
 	if err != nil {
-		return err
+		return nil, sch, err
 	}
 	if len(ms) < 2 {
-		return backend.Errorf(backend.EINVALID, "training needs at least 2 completed tiles, the project has %d: mark labelled tiles complete in the editor", len(ms))
+		return nil, sch, backend.Errorf(backend.EINVALID, "training needs at least 2 completed tiles, the project has %d: mark labelled tiles complete in the editor", len(ms))
 	}
-	return checkClasses(ms, sch)
+	return ms, sch, checkClasses(ms, sch)
+}
+
+// valFraction is the share of images kept for validation: f, or 0.2.
+func valFraction(f float64) float64 {
+	if f <= 0 || f >= 1 {
+		return 0.2
+	}
+	return f
 }
 
 // maxTrainingClasses: mask values are class indices from 1, and 255 is the

@@ -36,6 +36,14 @@ type JobRequest struct {
 	ValFraction  float64        `json:"val_fraction"`
 }
 
+// SplitSeed seeds the choice of validation images: the request's, or 42.
+func (r JobRequest) SplitSeed() int64 {
+	if r.Seed == 0 {
+		return 42
+	}
+	return r.Seed
+}
+
 // Target names where a request sends its job: "worker:<name>" or "pool:<pool>".
 func (r JobRequest) Target() string {
 	if r.Worker != "" {
@@ -154,10 +162,7 @@ func (s *Service) pipeline(ctx context.Context, user string, p *backend.Project,
 // dispatch writes the training set, puts it in the object store and
 // publishes the job; the job id is the message id, so a retry is dropped.
 func (s *Service) dispatch(ctx context.Context, j *backend.Job, r JobRequest, cfg map[string]any) error {
-	seed := r.Seed
-	if seed == 0 {
-		seed = 42
-	}
+	seed := r.SplitSeed()
 	if _, err := s.Builder.Build(ctx, dataset.Options{ProjectID: j.ProjectID, PipelineID: j.PipelineID, JobID: j.ID,
 		Seed: seed, ValFraction: r.ValFraction, Config: cfg}); err != nil {
 		return err

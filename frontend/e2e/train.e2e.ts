@@ -172,6 +172,9 @@ describe('training in the browser', () => {
     await page.getByLabel('Name (optional)').fill('Leaves, first tries');
     // The server checked the settings: ready.
     await page.locator('.start-summary').getByText('Ready.').waitFor();
+    // It says how the tiles will split before the run starts, and that they are few.
+    await expect.poll(() => page.getByTestId('split').textContent()).toMatch(/train the model.*check/);
+    await page.getByText('Few tiles: the scores will swing').waitFor();
     await page.screenshot({ path: join(artifacts, 'train.png'), fullPage: true });
 
     // ---- start: the monitor of the run ----

@@ -476,10 +476,14 @@ export class TrainingClient {
     return list(v, 'jobs', 'jobs').map(decodeJob);
   }
 
-  /** Validates a job request without starting it; 400 "invalid" with fields[] when it does not fit. */
-  async checkJob(projectId: number, req: JobRequest): Promise<JsonObject> {
+  /**
+   * Validates a job request without starting it; 400 "invalid" with
+   * fields[] when it does not fit. The answer also says how the training
+   * set would split (see train/split.ts).
+   */
+  async checkJob(projectId: number, req: JobRequest): Promise<{ config: JsonObject; answer: unknown }> {
     const v = await this.api.request('POST', `/api/projects/${seg(projectId)}/jobs/check`, requestBody(req));
-    return isObj(v) && isObj(v['config']) ? (toJson(v['config']) as JsonObject) : {};
+    return { config: isObj(v) && isObj(v['config']) ? (toJson(v['config']) as JsonObject) : {}, answer: v };
   }
 
   async createJob(projectId: number, req: JobRequest): Promise<Job> {
