@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -391,5 +392,37 @@ func TestRepeatedFailedSignInsAreRefused(t *testing.T) {
 	}
 	if st := login("assistant", password); st != 200 {
 		t.Fatalf("another user from the same address: %d, want 200", st)
+	}
+}
+
+// Guesses sent all at once are limited as well: an attempt being checked
+// counts as a failure until it ends, so no more than 5 are ever tried.
+func TestGuessesSentAtOnceAreLimitedToo(t *testing.T) {
+	srv := newServer(t)
+	statuses := make(chan int, 30)
+	var wg sync.WaitGroup
+	for i := range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := newClient(t, srv)
+			st, _ := c.do("POST", "/api/login", map[string]string{"name": "student", "password": "wrong-guess-" + itoa(int64(i))}, nil)
+			statuses <- st
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	tried := 0
+	for st := range statuses {
+		switch st {
+		case 401:
+			tried++
+		case 429:
+		default:
+			t.Errorf("a guess answered %d", st)
+		}
+	}
+	if tried > 5 {
+		t.Fatalf("%d of 30 guesses sent at once were tried, want at most 5", tried)
 	}
 }

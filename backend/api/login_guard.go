@@ -21,15 +21,18 @@ const (
 	maxTracked         = 10000 // keys kept; beyond, the oldest window is forgotten
 )
 
-// loginGuard counts recent sign-in failures.
+// loginGuard counts recent sign-in failures, and the attempts being
+// checked now: those count as failures until they end, so guesses sent all
+// at once cannot all pass before the first failure is counted.
 type loginGuard struct {
-	mu    sync.Mutex
-	fails map[string][]time.Time
-	now   func() time.Time
+	mu      sync.Mutex
+	fails   map[string][]time.Time
+	pending map[string]int
+	now     func() time.Time
 }
 
 func newLoginGuard() *loginGuard {
-	return &loginGuard{fails: map[string][]time.Time{}, now: time.Now}
+	return &loginGuard{fails: map[string][]time.Time{}, pending: map[string]int{}, now: time.Now}
 }
 
 func clientAddress(r *http.Request) string {
@@ -61,27 +64,42 @@ func (g *loginGuard) recent(key string, now time.Time) []time.Time {
 	return ts
 }
 
-// check is ETOOMANY while the address, or the address with this name, has
-// used up its failures.
-func (g *loginGuard) check(r *http.Request, name string) error {
+// begin is ETOOMANY while the address, or the address with this name, has
+// used up its failures (attempts in progress counted as failures).
+// Otherwise the attempt is under way until its end is called with whether
+// it failed.
+func (g *loginGuard) begin(r *http.Request, name string) (end func(failed bool), err error) {
 	both, addr := g.keys(r, name)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := g.now()
 	for key, max := range map[string]int{both: failuresPerName, addr: failuresPerAddress} {
-		if ts := g.recent(key, now); len(ts) >= max {
-			wait := failureWindow - now.Sub(ts[0])
-			return backend.Errorf(backend.ETOOMANY, "too many failed sign-ins: try again in %d minutes", int(wait.Minutes())+1)
+		if ts := g.recent(key, now); len(ts)+g.pending[key] >= max {
+			wait := failureWindow
+			if len(ts) > 0 {
+				wait -= now.Sub(ts[0])
+			}
+			return nil, backend.Errorf(backend.ETOOMANY, "too many failed sign-ins: try again in %d minutes", int(wait.Minutes())+1)
 		}
 	}
-	return nil
+	g.pending[both]++
+	g.pending[addr]++
+	return func(failed bool) { g.end(both, addr, failed) }, nil
 }
 
-// failed counts a failure.
-func (g *loginGuard) failed(r *http.Request, name string) {
-	both, addr := g.keys(r, name)
+// end closes an attempt begun for both (address and name) and addr,
+// counting it as a failure when it failed.
+func (g *loginGuard) end(both, addr string, failed bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	for _, key := range []string{both, addr} {
+		if g.pending[key]--; g.pending[key] <= 0 {
+			delete(g.pending, key)
+		}
+	}
+	if !failed {
+		return
+	}
 	if len(g.fails) > maxTracked {
 		g.fails = map[string][]time.Time{}
 	}

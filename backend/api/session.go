@@ -71,14 +71,13 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.logins.check(r, in.Name); err != nil {
+	end, err := h.logins.begin(r, in.Name)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	u, tok, err := h.cfg.Auth.Login(r.Context(), in.Name, in.Password)
-	if backend.ErrorCode(err) == backend.EUNAUTHORIZED {
-		h.logins.failed(r, in.Name)
-	}
+	end(backend.ErrorCode(err) == backend.EUNAUTHORIZED)
 	if err != nil {
 		h.fail(w, r, err)
 		return

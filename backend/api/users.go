@@ -205,14 +205,15 @@ func (h *Handler) changeOwnPassword(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.logins.check(r, u.Name); err != nil {
+	end, err := h.logins.begin(r, u.Name)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.cfg.Auth.ChangePassword(r.Context(), u.Name, in.Current, in.New); err != nil {
-		if f := backend.ErrorFields(err); len(f) == 1 && f[0].Field == "current" {
-			h.logins.failed(r, u.Name)
-		}
+	err = h.cfg.Auth.ChangePassword(r.Context(), u.Name, in.Current, in.New)
+	f := backend.ErrorFields(err)
+	end(len(f) == 1 && f[0].Field == "current")
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
