@@ -17,33 +17,55 @@ const OpenFor = 2 * time.Minute
 // openTiles remembers, in memory only, who has which tile open in the
 // editor and when they last said so: so that "Continue annotating" sends
 // each person to a tile nobody else is on, and the editor can say who else
-// is. Lost on restart, which costs nothing but a few collisions.
+// is. Lost on restart, which costs nothing but a few collisions. Each user
+// counts for a few tiles at most (their editor tabs), so neither memory nor
+// the time a look-up holds the lock grows with what one user sends.
 type openTiles struct {
-	mu sync.Mutex
-	m  map[int64]map[string]time.Time // tile → user → last seen
+	mu     sync.Mutex
+	byUser map[string]map[int64]time.Time // user → tile → last seen
+	swept  time.Time
 }
 
-// mark records that user has tile open at now and forgets what expired.
+// maxOpenPerUser bounds the tiles one user counts as having open: the
+// most recent ones.
+const maxOpenPerUser = 4
+
+// mark records that user has tile open at now.
 func (o *openTiles) mark(tileID int64, user string, now time.Time) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.m == nil {
-		o.m = map[int64]map[string]time.Time{}
+	if o.byUser == nil {
+		o.byUser = map[string]map[int64]time.Time{}
 	}
-	for id, users := range o.m {
-		for u, at := range users {
-			if now.Sub(at) >= OpenFor {
-				delete(users, u)
+	if now.Sub(o.swept) >= 10*time.Second { // forget what expired, now and then
+		o.swept = now
+		for u, tiles := range o.byUser {
+			for id, at := range tiles {
+				if now.Sub(at) >= OpenFor {
+					delete(tiles, id)
+				}
+			}
+			if len(tiles) == 0 {
+				delete(o.byUser, u)
 			}
 		}
-		if len(users) == 0 {
-			delete(o.m, id)
+	}
+	tiles := o.byUser[user]
+	if tiles == nil {
+		tiles = map[int64]time.Time{}
+		o.byUser[user] = tiles
+	}
+	tiles[tileID] = now
+	for len(tiles) > maxOpenPerUser {
+		var oldest int64
+		var at time.Time
+		for id, t := range tiles {
+			if at.IsZero() || t.Before(at) {
+				oldest, at = id, t
+			}
 		}
+		delete(tiles, oldest)
 	}
-	if o.m[tileID] == nil {
-		o.m[tileID] = map[string]time.Time{}
-	}
-	o.m[tileID][user] = now
 }
 
 // others are the users other than user who have tile open at now, sorted.
@@ -51,12 +73,27 @@ func (o *openTiles) others(tileID int64, user string, now time.Time) []string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	out := []string{}
-	for u, at := range o.m[tileID] {
-		if u != user && now.Sub(at) < OpenFor {
+	for u, tiles := range o.byUser {
+		if at, ok := tiles[tileID]; ok && u != user && now.Sub(at) < OpenFor {
 			out = append(out, u)
 		}
 	}
 	sort.Strings(out)
+	return out
+}
+
+// openByOthers is the set of tiles someone other than user has open at now.
+func (o *openTiles) openByOthers(user string, now time.Time) map[int64]bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := map[int64]bool{}
+	for u, tiles := range o.byUser {
+		for id, at := range tiles {
+			if u != user && now.Sub(at) < OpenFor {
+				out[id] = true
+			}
+		}
+	}
 	return out
 }
 
@@ -126,6 +163,7 @@ func (s *Service) NextTile(ctx context.Context, user string, projectID, imageID 
 		complete[a.TileName] = a.Complete
 	}
 	now := s.now()
+	taken := s.open.openByOthers(user, now)
 	var first, firstIncomplete, free *backend.Tile
 	for _, m := range imgs {
 		tiles, err := s.Store.AllTiles(ctx, m.ID)
@@ -151,7 +189,7 @@ func (s *Service) NextTile(ctx context.Context, user string, projectID, imageID 
 			if firstIncomplete == nil {
 				firstIncomplete = t
 			}
-			if len(s.open.others(t.ID, user, now)) == 0 {
+			if !taken[t.ID] {
 				free = t
 				break
 			}
