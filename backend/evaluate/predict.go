@@ -123,9 +123,7 @@ func (s *Service) PredictImage(ctx context.Context, jobID string, imageID int64)
 		return nil, err
 	}
 	key := progressKey{j.ID, m.ID}
-	s.progress.update(s.Emitter, key, func(p *Progress) {
-		p.ProjectID, p.State, p.Total, p.Since = m.ProjectID, "queued", m.TilesCount, time.Now().UTC()
-	})
+	s.progress.start(s.Emitter, key, m.ProjectID, m.TilesCount)
 	failed := true
 	defer func() { s.progress.end(s.Emitter, key, failed) }()
 	s.one.Lock()

@@ -42,24 +42,38 @@ type progressBoard struct {
 type progressRun struct {
 	p        Progress
 	lastSent time.Time
+	refs     int // requests for this job and image (two people may ask at once)
 }
 
-// update changes key's entry with fn (creating it) and tells em when the
-// state changed or a second has passed since the last word.
-func (b *progressBoard) update(em backend.Emitter, key progressKey, fn func(p *Progress)) {
+// start enters a request for key, queued, and tells em.
+func (b *progressBoard) start(em backend.Emitter, key progressKey, projectID int64, tiles int) {
 	b.mu.Lock()
 	if b.runs == nil {
 		b.runs = map[progressKey]*progressRun{}
 	}
 	r := b.runs[key]
 	if r == nil {
-		r = &progressRun{p: Progress{JobID: key.job, ImageID: key.image}}
+		r = &progressRun{p: Progress{JobID: key.job, ImageID: key.image, ProjectID: projectID, State: "queued", Total: tiles, Since: time.Now().UTC()}}
 		b.runs[key] = r
+	}
+	r.refs++
+	b.mu.Unlock()
+	b.update(em, key, func(*Progress) {})
+}
+
+// update changes key's entry with fn and tells em when the state changed
+// or a second has passed since the last word.
+func (b *progressBoard) update(em backend.Emitter, key progressKey, fn func(p *Progress)) {
+	b.mu.Lock()
+	r := b.runs[key]
+	if r == nil {
+		b.mu.Unlock()
+		return
 	}
 	was := r.p.State
 	fn(&r.p)
 	now := time.Now()
-	send := r.p.State != was || now.Sub(r.lastSent) >= time.Second || r.p.Done == r.p.Total
+	send := r.p.State != was || now.Sub(r.lastSent) >= time.Second || r.p.Done == r.p.Total || r.lastSent.IsZero()
 	if send {
 		r.lastSent = now
 	}
@@ -70,11 +84,18 @@ func (b *progressBoard) update(em backend.Emitter, key progressKey, fn func(p *P
 	}
 }
 
-// end removes key's entry, telling em how it ended.
+// end closes a request for key; the entry goes, and em is told how it
+// ended, with the last request.
 func (b *progressBoard) end(em backend.Emitter, key progressKey, failed bool) {
 	b.mu.Lock()
 	r := b.runs[key]
-	delete(b.runs, key)
+	if r != nil {
+		if r.refs--; r.refs > 0 {
+			r = nil // another request for it goes on
+		} else {
+			delete(b.runs, key)
+		}
+	}
 	b.mu.Unlock()
 	if r == nil || em == nil {
 		return
