@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
@@ -132,14 +134,17 @@ func fileName(name string) string {
 // the same folder renamed into place: dest is either its old self or the
 // whole new file, never a partial one.
 func writeFile(dest string, write func(io.Writer) error) (err error) {
-	mode := os.FileMode(0o644)
+	if real, err := filepath.EvalSymlinks(dest); err == nil {
+		dest = real // saving onto a link replaces what it points to, not the link
+	}
+	var mode os.FileMode // 0: a new file, whose mode the user's umask decides
 	if fi, err := os.Stat(dest); err == nil {
 		if fi.IsDir() {
 			return backend.Errorf(backend.EINVALID, "%s is a folder: choose a file name", dest)
 		}
 		mode = fi.Mode().Perm() // replacing a file keeps who may read it
 	}
-	f, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".*.part")
+	f, err := createPart(dest)
 	if err != nil {
 		return fmt.Errorf("save %s: %w", dest, err)
 	}
@@ -152,8 +157,10 @@ func writeFile(dest string, write func(io.Writer) error) (err error) {
 	if err := write(f); err != nil {
 		return err
 	}
-	if err := f.Chmod(mode); err != nil {
-		return fmt.Errorf("save %s: %w", dest, err)
+	if mode != 0 {
+		if err := f.Chmod(mode); err != nil {
+			return fmt.Errorf("save %s: %w", dest, err)
+		}
 	}
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("save %s: %w", dest, err)
@@ -236,4 +243,17 @@ func (w *bodyWriter) result(apiPath string) error {
 		return &backend.Error{Code: code, Message: body.Error.Message}
 	}
 	return backend.Errorf(backend.EINTERNAL, "%s answered %d %s", apiPath, w.status, http.StatusText(w.status))
+}
+
+// createPart creates a new temporary file beside dest, with the mode a new
+// file gets from the user's umask (os.CreateTemp's is always 0600).
+func createPart(dest string) (*os.File, error) {
+	for range 100 {
+		name := fmt.Sprintf(".%s.%d.part", filepath.Base(dest), rand.Uint32())
+		f, err := os.OpenFile(filepath.Join(filepath.Dir(dest), name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if !errors.Is(err, os.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, errors.New("no free temporary name")
 }

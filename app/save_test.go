@@ -273,3 +273,28 @@ func TestSaveFilters(t *testing.T) {
 		t.Fatalf("filters for no extension %+v", f)
 	}
 }
+
+// Saving onto a link writes what it points to and keeps the link; a new
+// file's mode follows the umask (not a fixed 0644 nor CreateTemp's 0600).
+func TestSaveThroughALink(t *testing.T) {
+	out := t.TempDir()
+	target := filepath.Join(out, "real.html")
+	os.WriteFile(target, []byte("old"), 0o640)
+	if err := os.Symlink(target, filepath.Join(out, "link.html")); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	d := &dialog{folder: out, pick: "link.html"}
+	s := &saver{choose: d.choose}
+	if _, err := s.saveText("r.html", "new"); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(filepath.Join(out, "link.html")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link: %v %v", fi, err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "new" {
+		t.Fatalf("target holds %q", b)
+	}
+	if fi, _ := os.Stat(target); fi.Mode().Perm() != 0o640 {
+		t.Fatalf("target mode %v, want its own 0640", fi.Mode().Perm())
+	}
+}
