@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
@@ -22,10 +23,22 @@ const MaxNewUsers = 500
 // NUL (PostgreSQL refuses to look such a name up) or invalid UTF-8.
 func ValidName(name string) (string, error) {
 	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 64 || strings.ContainsAny(name, " \t\r\n\x00") || !utf8.ValidString(name) {
-		return "", backend.Errorf(backend.EINVALID, "user name must be 1 to 64 characters without spaces")
+	switch {
+	case name == "" || len(name) > 64 || !utf8.ValidString(name) || strings.IndexFunc(name, unsafeInName) >= 0:
+		return "", backend.Errorf(backend.EINVALID, "user name must be 1 to 64 characters without spaces or control characters")
+	case name == "." || name == "..":
+		return "", backend.Errorf(backend.EINVALID, "user name %q cannot be used in an address", name)
+	case strings.ContainsAny(name[:1], "=+-@"):
+		// A spreadsheet opening the passwords list would read it as a formula.
+		return "", backend.Errorf(backend.EINVALID, "user name must not start with = + - or @")
 	}
 	return name, nil
+}
+
+// unsafeInName: spaces, control and format characters (a name shown in a
+// terminal or a table must look like what it is).
+func unsafeInName(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
 }
 
 func validRole(role backend.Role) error {

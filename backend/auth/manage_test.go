@@ -76,3 +76,19 @@ func TestGeneratePassword(t *testing.T) {
 		}
 	}
 }
+
+// Names that would mislead where they are shown are refused: in a terminal
+// (control characters, bidirectional overrides), in an address (. and ..),
+// in the spreadsheet a teacher opens the new passwords in (= + - @ first).
+func TestNamesThatMisleadAreRefused(t *testing.T) {
+	for _, name := range []string{".", "..", "=HYPERLINK(\"x\")", "+1", "-x", "@SUM(1)", "ab\x1b[2Kc", "evil\u202etxt", "a\u2028b", "two words", ""} {
+		if _, err := auth.ValidName(name); backend.ErrorCode(err) != backend.EINVALID {
+			t.Errorf("%q: %v, want refused", name, err)
+		}
+	}
+	for _, name := range []string{"ada", "josé.garcía", "bo_2", "k@lab"} {
+		if got, err := auth.ValidName(name); err != nil || got != name {
+			t.Errorf("%q: %q %v, want accepted", name, got, err)
+		}
+	}
+}

@@ -37,4 +37,10 @@ describe('passwordsCsv', () => {
     });
     expect(passwordsCsv([u('ada', 'abcDEF234'), u('o"k,x', 'p')])).toBe('name,role,password\r\nada,student,abcDEF234\r\n"o""k,x",student,p\r\n');
   });
+  it('never hands a spreadsheet a formula, nor a separator of another locale', () => {
+    const u = (name: string): CreatedUser => ({ user: { id: 1, name, role: 'student', created_at: '2026-01-01T00:00:00Z' }, password: 'p' });
+    expect(passwordsCsv([u('=HYPERLINK("x")'), u('@SUM(1)'), u('a;b')])).toBe(
+      'name,role,password\r\n"\'=HYPERLINK(""x"")",student,p\r\n\'@SUM(1),student,p\r\n"a;b",student,p\r\n',
+    );
+  });
 });

@@ -64,8 +64,14 @@ export function parseClassList(text: string, allowed: readonly Role[]): ClassLis
   return { rows, problems };
 }
 
+/**
+ * One CSV cell. A cell a spreadsheet would read as a formula (= + - @, tab
+ * or carriage return first) gets a leading quote mark; cells holding a
+ * separator (comma, or the semicolon some locales use) are quoted.
+ */
 function cell(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return /[",;\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 /** The accounts with their new passwords as CSV ("name,role,password", CRLF lines for spreadsheets). */
