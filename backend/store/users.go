@@ -6,6 +6,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/tessera-lab/tessera/backend"
 )
 
@@ -69,6 +71,10 @@ func (d *DB) CountUsers(ctx context.Context) (int, error) {
 // in one transaction (serializable on PostgreSQL, as CreateSession's): a
 // sign-in that checked the old password cannot keep a session.
 func (d *DB) SetUserPassword(ctx context.Context, name, passwordHash string) error {
+	return d.retried(func() error { return d.setUserPassword(ctx, name, passwordHash) })
+}
+
+func (d *DB) setUserPassword(ctx context.Context, name, passwordHash string) error {
 	u, _, err := d.FindUserByName(ctx, name)
 	if err != nil {
 		return err
@@ -91,6 +97,10 @@ func (d *DB) SetUserPassword(ctx context.Context, name, passwordHash string) err
 // password hash is still checkedHash (the one the sign-in checked);
 // EUNAUTHORIZED when it changed meanwhile.
 func (d *DB) CreateSession(ctx context.Context, tokenHash string, userID int64, checkedHash string, expires time.Time) error {
+	return d.retried(func() error { return d.createSession(ctx, tokenHash, userID, checkedHash, expires) })
+}
+
+func (d *DB) createSession(ctx context.Context, tokenHash string, userID int64, checkedHash string, expires time.Time) error {
 	tx, err := d.db.BeginTx(ctx, d.serializable())
 	if err != nil {
 		return err
@@ -147,6 +157,10 @@ func (d *DB) DeleteSession(ctx context.Context, tokenHash string) error {
 // when they are the last admin, so that two admins deleting each other at
 // once cannot leave the server without one.
 func (d *DB) DeleteUser(ctx context.Context, name string) error {
+	return d.retried(func() error { return d.deleteUser(ctx, name) })
+}
+
+func (d *DB) deleteUser(ctx context.Context, name string) error {
 	tx, err := d.db.BeginTx(ctx, d.serializable())
 	if err != nil {
 		return err
@@ -176,4 +190,18 @@ func (d *DB) DeleteUser(ctx context.Context, name string) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// retried runs fn, a serializable transaction, again when PostgreSQL
+// refuses it for a concurrent one (SQLSTATE 40001, its way of saying "try
+// again"), a few times; then it is a conflict, not an internal error.
+func (d *DB) retried(fn func() error) error {
+	for range 5 {
+		err := fn()
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != "40001" {
+			return err
+		}
+	}
+	return backend.Errorf(backend.ECONFLICT, "others changed the same accounts at the same moment: try again")
 }
