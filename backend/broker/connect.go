@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go"
 )
+
+// connectTimeout bounds one connection attempt's dial and handshake.
+const connectTimeout = 15 * time.Second
 
 // ErrTokenRefused is in the chain of Connect's error when the broker turned
 // the token down (wrong or missing).
@@ -17,7 +21,10 @@ var ErrTokenRefused = errors.New("broker refused the token")
 // The connection reconnects for ever once up; opts are applied after these
 // defaults, for handlers and the like. ctx bounds the first connect only.
 func Connect(ctx context.Context, url, token, name string, opts ...nats.Option) (*nats.Conn, error) {
-	all := []nats.Option{nats.Name(name), nats.MaxReconnects(-1)}
+	// The handshake checks the token against its bcrypt hash on the
+	// broker: a busy broker (many agents and apps at once) can take longer
+	// than nats.go's 2 s default, which then fails the connect.
+	all := []nats.Option{nats.Name(name), nats.MaxReconnects(-1), nats.Timeout(connectTimeout)}
 	if token != "" {
 		all = append(all, nats.UserInfo(RemoteUser, token))
 	}
