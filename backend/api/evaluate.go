@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"path/filepath"
 
@@ -39,7 +40,10 @@ func (h *Handler) predict(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	p, err := h.cfg.Evaluate.PredictImage(r.Context(), r.PathValue("job"), in.ImageID)
+	// A prediction outlives the request that asked for it: a page reloaded
+	// or closed after minutes of work must not throw that work away (the
+	// pages follow it through prediction.progress).
+	p, err := h.cfg.Evaluate.PredictImage(context.WithoutCancel(r.Context()), r.PathValue("job"), in.ImageID)
 	h.reply(w, r, http.StatusOK, p, err)
 }
 
