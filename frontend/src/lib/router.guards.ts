@@ -11,7 +11,13 @@ export interface LeaveGuard {
   unsaved(): Unsaved;
   /** Sends what is waiting; resolves once it landed or failed. */
   flush(): Promise<void>;
+  /** What is lost by leaving now, said in the question (the tile editor's by default). */
+  lost?(): string;
 }
+
+/** The tile editor's words: its edits are kept on this computer. */
+export const tileEditsKept =
+  'The last changes to this tile could not be saved. They are kept on this computer and offered again when you next open the tile.';
 
 export class LeaveGuards {
   private readonly guards = new Set<LeaveGuard>();
@@ -31,6 +37,12 @@ export class LeaveGuards {
       worst ??= u;
     }
     return worst;
+  }
+
+  /** What leaving now loses, from the pages that would lose something. */
+  lost(): string {
+    const said = [...this.guards].filter((g) => g.unsaved() === 'failed').map((g) => g.lost?.() ?? tileEditsKept);
+    return [...new Set(said)].join(' ') || tileEditsKept;
   }
 
   async flush(): Promise<void> {
