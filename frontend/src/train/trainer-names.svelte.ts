@@ -11,9 +11,17 @@ export function isLocalWorker(name: string): boolean {
   return name === 'local' || name.startsWith('local-');
 }
 
-/** A worker's name for people: "This computer" for the local one. */
+/** Where the app's own worker runs: this computer (desktop), or the classroom server. */
+let localPlace = $state('This computer');
+
+/** Says where the local worker runs, from the session's mode (the shell calls it). */
+export function setLocalWorkerMode(mode: string): void {
+  localPlace = mode === 'server' ? 'This server' : 'This computer';
+}
+
+/** A worker's name for people: "This computer" (or "This server") for the local one. */
 export function workerLabel(name: string): string {
-  return isLocalWorker(name) ? 'This computer' : name;
+  return isLocalWorker(name) ? localPlace : name;
 }
 
 /** A setting's label from its schema field, else its key. */

@@ -1,7 +1,7 @@
 // Settings, trainers and workers are named for people, not by their keys.
 import { describe, expect, it } from 'vitest';
 import type { ConfigField, Worker } from '../lib/api.training';
-import { settingRows, TrainerNames, workerLabel } from './trainer-names.svelte';
+import { setLocalWorkerMode, settingRows, TrainerNames, workerLabel } from './trainer-names.svelte';
 import { targetLabel } from './status';
 
 const field = (over: Partial<ConfigField>): ConfigField => ({
@@ -37,6 +37,10 @@ describe('settings for people', () => {
   it('names the local worker “This computer”', () => {
     expect(workerLabel('local')).toBe('This computer');
     expect(workerLabel('local-lab3')).toBe('This computer');
+    // On a classroom server the app's own worker is the server's.
+    setLocalWorkerMode('server');
+    expect(workerLabel('local')).toBe('This server');
+    setLocalWorkerMode('desktop');
     expect(workerLabel('gpu1')).toBe('gpu1');
     expect(workerLabel('localhost-gpu')).toBe('localhost-gpu');
     expect(targetLabel('worker:local')).toBe('This computer');
