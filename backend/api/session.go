@@ -82,11 +82,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: overHTTPS(r),
-		SameSite: http.SameSiteStrictMode, Expires: time.Now().Add(auth.SessionTTL),
-	})
-	writeJSON(w, http.StatusOK, sessionBody{User: u, Mode: h.cfg.Mode})
+	h.startSession(w, r, u, tok)
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
@@ -107,4 +103,13 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 // keeps its own cookie off plain HTTP).
 func overHTTPS(r *http.Request) bool {
 	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+// startSession answers a sign-in with the session's cookie and who it is.
+func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, u *backend.User, tok string) {
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: overHTTPS(r),
+		SameSite: http.SameSiteStrictMode, Expires: time.Now().Add(auth.SessionTTL),
+	})
+	writeJSON(w, http.StatusOK, sessionBody{User: u, Mode: h.cfg.Mode})
 }

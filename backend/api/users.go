@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/tessera-lab/tessera/backend"
 	"github.com/tessera-lab/tessera/backend/auth"
@@ -222,9 +221,5 @@ func (h *Handler) changeOwnPassword(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: overHTTPS(r),
-		SameSite: http.SameSiteStrictMode, Expires: time.Now().Add(auth.SessionTTL),
-	})
-	writeJSON(w, http.StatusOK, sessionBody{User: u, Mode: h.cfg.Mode})
+	h.startSession(w, r, u, tok)
 }
