@@ -16,17 +16,12 @@ const password = "classroom-pass"
 // TestBulkPartsAreNamed: a refused class says which entries were wrong.
 func TestBulkPartsAreNamed(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	s := auth.NewService(db)
+	s := newService(t)
 	s.Cost = 4
 	if _, err := s.CreateUsers(ctx, []auth.NewUser{{Name: "s1", Role: backend.RoleStudent}}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.CreateUsers(ctx, []auth.NewUser{
+	_, err := s.CreateUsers(ctx, []auth.NewUser{
 		{Name: "s2", Role: backend.RoleStudent}, {Name: "s1", Role: backend.RoleStudent}, {Name: "", Role: backend.RoleStudent},
 	})
 	f := backend.ErrorFields(err)
@@ -43,12 +38,7 @@ func TestBulkPartsAreNamed(t *testing.T) {
 // when the caller is not them (two admins deleting each other at once).
 func TestLastAdminStays(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	s := auth.NewService(db)
+	s := newService(t)
 	s.Cost = 4
 	if _, err := s.CreateUser(ctx, "root", backend.RoleAdmin, password); err != nil {
 		t.Fatal(err)
@@ -91,4 +81,15 @@ func TestNamesThatMisleadAreRefused(t *testing.T) {
 			t.Errorf("%q: %q %v, want accepted", name, got, err)
 		}
 	}
+}
+
+// newService is the auth service over a fresh SQLite file, closed after the test.
+func newService(t *testing.T) *auth.Service {
+	t.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return auth.NewService(db)
 }

@@ -2,22 +2,14 @@ package auth_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/tessera-lab/tessera/backend"
-	"github.com/tessera-lab/tessera/backend/auth"
-	"github.com/tessera-lab/tessera/backend/store"
 )
 
 func TestLoginLogout(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	s := auth.NewService(db)
+	s := newService(t)
 
 	if _, err := s.CreateUser(ctx, "ada", backend.RoleStudent, "short"); backend.ErrorCode(err) != backend.EINVALID {
 		t.Fatalf("short password: %v", err)
